@@ -1,0 +1,3 @@
+//! Analysis of recorded outcomes.
+
+pub mod cells;

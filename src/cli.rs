@@ -1,0 +1,292 @@
+//! The command line: a thin layer that parses flags and calls the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::init::{Initializer, Layout};
+use crate::params::{Params, Value};
+use crate::plan::Plan;
+use crate::run::{self, Options};
+use crate::spec::Spec;
+
+/// The experiment `cargo run --release` runs, shipped inside the binary too so it runs from
+/// anywhere.
+pub const DEFAULT_SPEC: &str = "experiments/seed_xor.toml";
+const DEFAULT_SPEC_TEXT: &str = include_str!("../experiments/seed_xor.toml");
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "initbench",
+    version,
+    about = "Measure how the initial weights of a neural network decide whether it trains",
+    long_about = "Measure how the initial weights of a neural network decide whether it trains.\n\nWith no command, runs experiments/seed_xor.toml (the seed notebook's XOR study)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train every trial of a spec and write trials.csv, curves.csv, timings.csv, manifest.json
+    Run(RunArgs),
+    /// Show how many trials and cohorts a spec expands to, without training
+    Plan {
+        /// Experiment spec (TOML)
+        spec: PathBuf,
+    },
+    /// List the initializers, activations, optimizers and data sets, with their parameters
+    List,
+    /// Print samples of an initializer, one per line
+    Sample(SampleArgs),
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Experiment spec (TOML)
+    #[arg(default_value = DEFAULT_SPEC)]
+    spec: PathBuf,
+    /// Results folder [default: results/<spec name>]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads [default: all cores]
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Most networks trained together in one tensor program (results do not depend on it)
+    #[arg(long)]
+    max_cohort: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+struct SampleArgs {
+    /// Initializer name (see `initbench list`)
+    name: String,
+    /// Inputs of the layer
+    #[arg(long)]
+    fan_in: usize,
+    /// Outputs of the layer
+    #[arg(long)]
+    fan_out: usize,
+    /// Multiplies every sample
+    #[arg(long, default_value_t = 1.0)]
+    gain: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// How many values [default: one matrix, fan_in × fan_out]
+    #[arg(long)]
+    n: Option<usize>,
+    /// Matrix layout: in-out (Keras kernel) or out-in (PyTorch weight)
+    #[arg(long, default_value = "in-out")]
+    layout: String,
+    /// An initializer parameter, e.g. --param stddev=1 (repeatable)
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        None => run_spec(RunArgs {
+            spec: PathBuf::from(DEFAULT_SPEC),
+            out: None,
+            threads: None,
+            max_cohort: None,
+        }),
+        Some(Command::Run(args)) => run_spec(args),
+        Some(Command::Plan { spec }) => plan(&spec),
+        Some(Command::List) => {
+            list();
+            Ok(())
+        }
+        Some(Command::Sample(args)) => sample(&args),
+    }
+}
+
+fn load_spec(path: &Path) -> Result<Spec> {
+    if path == Path::new(DEFAULT_SPEC) && !path.exists() {
+        return Spec::from_str(DEFAULT_SPEC_TEXT, DEFAULT_SPEC, "seed_xor", Path::new("."));
+    }
+    Spec::from_file(path)
+}
+
+fn run_spec(args: RunArgs) -> Result<()> {
+    let threads = match args.threads {
+        Some(0) => return Err(Error::Input("--threads must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    if args.max_cohort == Some(0) {
+        return Err(Error::Input("--max-cohort must be at least 1".into()));
+    }
+    let spec = load_spec(&args.spec)?;
+    let plan = Plan::new(spec)?;
+    eprintln!(
+        "{}: {} trials in {} on {}",
+        plan.spec.name,
+        plan.trials.len(),
+        count(plan.cohorts.len(), "cohort"),
+        count(threads, "thread")
+    );
+    let opts = Options {
+        out: args.out,
+        threads,
+        max_cohort: args.max_cohort,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let report = run::run(&plan, Some(&args.spec), &opts)?;
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", report.cells.table(&plan, 40));
+    let _ = writeln!(
+        out,
+        "\n{} trials in {:.1} s. Results: {}/ (trials.csv, curves.csv, timings.csv, manifest.json)",
+        plan.trials.len(),
+        report.seconds,
+        report.dir.display()
+    );
+    Ok(())
+}
+
+/// "1 cohort", "3 cohorts".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn plan(path: &Path) -> Result<()> {
+    let plan = Plan::new(load_spec(path)?)?;
+    let s = &plan.spec;
+    let largest = plan
+        .cohorts
+        .iter()
+        .map(|c| c.trials.len())
+        .max()
+        .unwrap_or(0);
+    println!(
+        "{}: {} trials in {} (largest {largest})",
+        s.name,
+        plan.trials.len(),
+        count(plan.cohorts.len(), "cohort")
+    );
+    let axes = [
+        (
+            "dataset",
+            s.datasets.iter().map(|d| d.label()).collect::<Vec<_>>(),
+        ),
+        ("depth", s.depths.iter().map(|d| d.to_string()).collect()),
+        ("width", s.widths.iter().map(|d| d.to_string()).collect()),
+        (
+            "activation",
+            s.activations.iter().map(|a| a.label()).collect(),
+        ),
+        (
+            "optimizer",
+            s.optimizers.iter().map(|o| o.label()).collect(),
+        ),
+        (
+            "initializer",
+            s.initializers.iter().map(|i| i.label()).collect(),
+        ),
+        ("gain", s.gains.iter().map(|g| g.to_string()).collect()),
+    ];
+    for (name, values) in axes {
+        println!("  {name:<12} {:>4}  {}", values.len(), values.join(", "));
+    }
+    println!("  {:<12} {:>4}", "replicates", s.replicates);
+    println!(
+        "  epochs {}, batch {}",
+        s.epochs,
+        s.batch_size.map_or("full".to_string(), |b| b.to_string())
+    );
+    Ok(())
+}
+
+fn list() {
+    let sections: [(&str, &[crate::params::Entry]); 4] = [
+        ("initializers", crate::init::CATALOGUE),
+        ("activations", crate::model::activation::CATALOGUE),
+        ("optimizers", crate::train::optim::CATALOGUE),
+        ("datasets", crate::data::CATALOGUE),
+    ];
+    for (title, entries) in sections {
+        println!("{title}:");
+        for e in entries {
+            let params = if e.params.is_empty() {
+                String::new()
+            } else {
+                format!(" {{ {} }}", e.params)
+            };
+            println!("  {}{params}\n      {}", e.name, e.about);
+        }
+        println!();
+    }
+    println!(
+        "output activations: {}",
+        crate::model::OutputActivation::NAMES.join(", ")
+    );
+    println!("losses: {}", crate::model::Loss::NAMES.join(", "));
+}
+
+fn sample(args: &SampleArgs) -> Result<()> {
+    let layout = match args.layout.as_str() {
+        "in-out" => Layout::InOut,
+        "out-in" => Layout::OutIn,
+        other => {
+            return Err(Error::Input(format!(
+                "--layout: expected in-out or out-in, got `{other}`"
+            )))
+        }
+    };
+    if args.fan_in == 0 || args.fan_out == 0 {
+        return Err(Error::Input(
+            "--fan-in and --fan-out must be at least 1".into(),
+        ));
+    }
+    let mut p = Params::new("initializer", args.name.clone());
+    for kv in &args.params {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| Error::Input(format!("--param: expected KEY=VALUE, got `{kv}`")))?;
+        let value = match v {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => v
+                .parse::<f64>()
+                .map(Value::Num)
+                .unwrap_or(Value::Str(v.to_string())),
+        };
+        p = p.with(k, value);
+    }
+    let init = Initializer::parse(p).map_err(Error::Input)?;
+    if init.is_data_dependent() {
+        return Err(Error::Input(format!(
+            "`{}` depends on data; `sample` prints its data-free start (orthogonal) only through `orthogonal`",
+            init.label()
+        )));
+    }
+    let n = args.n.unwrap_or(args.fan_in * args.fan_out);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut written = 0usize;
+    let mut matrix = 0u64;
+    while written < n {
+        let mut r = crate::rng::stream(args.seed, matrix);
+        for v in init.sample(args.fan_in, args.fan_out, layout, args.gain, &mut r) {
+            if written == n {
+                break;
+            }
+            if writeln!(out, "{v}").is_err() {
+                return Ok(()); // the reader went away (e.g. `| head`)
+            }
+            written += 1;
+        }
+        matrix += 1;
+    }
+    let _ = out.flush();
+    Ok(())
+}

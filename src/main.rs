@@ -1,0 +1,15 @@
+//! The `initbench` binary: parse arguments, run, print any error once, exit 0, 1 or 2.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // Before any thread starts: see `single_threaded_kernels`.
+    initbench::train::single_threaded_kernels();
+    match initbench::cli::main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

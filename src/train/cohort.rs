@@ -1,0 +1,266 @@
+//! Trains a cohort: networks of one shape, on one data split and batch schedule, that differ
+//! only in their initial weights, stacked along a population axis and run as one tensor
+//! program.
+//!
+//! Each epoch ends with an evaluation of every member on the whole training split (and the
+//! test split, when there is one). A member whose loss is not finite is recorded as diverged
+//! and masked out of every later update. Members never read each other's numbers (a NaN in
+//! one stays in its own slice of every tensor), so a cohort gives each member the same bits it
+//! would get alone.
+
+use candle_core::{DType, Device, Result, Tensor};
+
+use super::diagnostics;
+use super::member::Member;
+use super::network::{Forward, Population};
+use super::optim::{OptState, Optimizer};
+use super::outcome::{Best, CurvePoint, Metrics, Outcome, Status, Target};
+use super::schedule;
+use crate::data::{Dataset, Split};
+use crate::model::Architecture;
+
+/// How a cohort trains: everything its members share.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub arch: Architecture,
+    pub optimizer: Optimizer,
+    pub epochs: u32,
+    /// Rows per minibatch; `None` for full batch.
+    pub batch_size: Option<usize>,
+    pub target: Target,
+    /// Freeze a member once it reaches the target, and stop when all are done.
+    pub early_stop: bool,
+    /// Seeds the minibatch order.
+    pub order_seed: u64,
+}
+
+/// One split of a data set as tensors: inputs, targets for the loss, labels for accuracy.
+struct Tensors {
+    x: Tensor,
+    targets: Tensor,
+    labels: Tensor,
+    n: usize,
+}
+
+impl Tensors {
+    fn new(d: &Dataset, setup: &Setup, dtype: DType, dev: &Device) -> Result<Self> {
+        let head = setup.arch.head;
+        let k = head.units(d.classes);
+        let x = Tensor::from_slice(&d.x, (d.n, d.features), dev)?.to_dtype(dtype)?;
+        let targets =
+            Tensor::from_vec(head.targets(&d.y, d.classes), (d.n, k), dev)?.to_dtype(dtype)?;
+        let labels = Tensor::from_slice(&d.y, (d.n, 1), dev)?;
+        Ok(Tensors {
+            x,
+            targets,
+            labels,
+            n: d.n,
+        })
+    }
+
+    fn rows(&self, idx: &[u32]) -> Result<(Tensor, Tensor)> {
+        let i = Tensor::from_slice(idx, idx.len(), self.x.device())?;
+        Ok((
+            self.x.index_select(&i, 0)?,
+            self.targets.index_select(&i, 0)?,
+        ))
+    }
+}
+
+/// Per-member bookkeeping on the host.
+struct Track {
+    active: bool,
+    epochs_to_target: Option<u32>,
+    diverged_at: Option<u32>,
+    epochs_run: u32,
+    last: Option<Metrics>,
+    best: Option<Best>,
+    curve: Vec<CurvePoint>,
+}
+
+/// Trains `members` and returns one outcome per member, in order.
+pub fn train(
+    setup: &Setup,
+    split: &Split,
+    members: &[Member],
+    dtype: DType,
+    dev: &Device,
+) -> Result<Vec<Outcome>> {
+    let arch = &setup.arch;
+    let train = Tensors::new(&split.train, setup, dtype, dev)?;
+    let test = match &split.test {
+        Some(t) => Some(Tensors::new(t, setup, dtype, dev)?),
+        None => None,
+    };
+    let p = members.len();
+    let mut pop = Population::new(members, arch, dtype, dev)?;
+    let mut opt = OptState::new(setup.optimizer, &pop.flat())?;
+    let curve_epochs = schedule::curve_epochs(setup.epochs);
+    let full_batch = setup.batch_size.is_none_or(|b| b >= train.n);
+    let mut tracks: Vec<Track> = (0..p)
+        .map(|_| Track {
+            active: true,
+            epochs_to_target: None,
+            diverged_at: None,
+            epochs_run: 0,
+            last: None,
+            best: None,
+            curve: Vec::new(),
+        })
+        .collect();
+
+    let mut fwd = pop.forward(arch, &train.x, &train.targets)?;
+    let grads0 = pop.backward(arch, &train.x, &fwd, &train.targets)?;
+    let init = diagnostics::measure(arch, &fwd, &grads0, members)?;
+    let metrics = evaluate(&pop, arch, &fwd, &train, test.as_ref())?;
+    observe(setup, 0, &metrics, &mut tracks, curve_epochs.contains(&0));
+    let mut pending_grads = Some(grads0);
+
+    for epoch in 1..=setup.epochs {
+        if tracks.iter().all(|t| !t.active) {
+            break;
+        }
+        let mask = mask_tensor(&tracks, dev)?;
+        if full_batch {
+            let g = match pending_grads.take() {
+                Some(g) => g,
+                None => pop.backward(arch, &train.x, &fwd, &train.targets)?,
+            };
+            step(&mut pop, &mut opt, &g.flat(), &mask)?;
+        } else {
+            for rows in schedule::batches(train.n, setup.batch_size, setup.order_seed, epoch) {
+                let (xb, tb) = train.rows(&rows)?;
+                let f = pop.forward(arch, &xb, &tb)?;
+                let g = pop.backward(arch, &xb, &f, &tb)?;
+                step(&mut pop, &mut opt, &g.flat(), &mask)?;
+            }
+        }
+        fwd = pop.forward(arch, &train.x, &train.targets)?;
+        let metrics = evaluate(&pop, arch, &fwd, &train, test.as_ref())?;
+        observe(
+            setup,
+            epoch,
+            &metrics,
+            &mut tracks,
+            curve_epochs.contains(&epoch),
+        );
+    }
+
+    Ok(tracks
+        .into_iter()
+        .zip(init)
+        .map(|(t, init)| {
+            let status = if t.epochs_to_target.is_some() {
+                Status::Converged
+            } else if t.diverged_at.is_some() {
+                Status::Diverged
+            } else {
+                Status::NotConverged
+            };
+            let mut curve = t.curve;
+            if let (Some(last), None) = (t.last, t.diverged_at) {
+                if curve.last().is_none_or(|c| c.epoch != t.epochs_run) {
+                    curve.push(CurvePoint {
+                        epoch: t.epochs_run,
+                        metrics: last,
+                    });
+                }
+            }
+            Outcome {
+                status,
+                epochs_to_target: t.epochs_to_target,
+                diverged_at: t.diverged_at,
+                epochs_run: t.epochs_run,
+                last: if t.diverged_at.is_some() {
+                    None
+                } else {
+                    t.last
+                },
+                best: t.best.unwrap_or(Best {
+                    train_loss: f64::NAN,
+                    train_acc: f64::NAN,
+                    test_loss: None,
+                    test_acc: None,
+                }),
+                init,
+                curve,
+            }
+        })
+        .collect())
+}
+
+fn step(pop: &mut Population, opt: &mut OptState, grads: &[Tensor], mask: &Tensor) -> Result<()> {
+    let mut flat = pop.flat();
+    opt.step(&mut flat, grads, mask)?;
+    pop.set_flat(flat);
+    Ok(())
+}
+
+/// Train (from the forward pass already made) and test metrics for every member.
+fn evaluate(
+    pop: &Population,
+    arch: &Architecture,
+    fwd: &Forward,
+    train: &Tensors,
+    test: Option<&Tensors>,
+) -> Result<Vec<Metrics>> {
+    let train_loss = to_f64(&fwd.head.loss)?;
+    let train_ok = arch.head.correct(&fwd.head.output, &train.labels)?;
+    let (test_loss, test_ok) = match test {
+        Some(t) => {
+            let f = pop.forward(arch, &t.x, &t.targets)?;
+            (
+                Some(to_f64(&f.head.loss)?),
+                Some(arch.head.correct(&f.head.output, &t.labels)?),
+            )
+        }
+        None => (None, None),
+    };
+    let n_test = test.map_or(1, |t| t.n) as f64;
+    Ok((0..train_loss.len())
+        .map(|i| Metrics {
+            train_loss: train_loss[i],
+            train_acc: train_ok[i] / train.n as f64,
+            test_loss: test_loss.as_ref().map(|l| l[i]),
+            test_acc: test_ok.as_ref().map(|c| c[i] / n_test),
+        })
+        .collect())
+}
+
+/// Applies one epoch's metrics to the active members.
+fn observe(setup: &Setup, epoch: u32, metrics: &[Metrics], tracks: &mut [Track], on_curve: bool) {
+    for (t, m) in tracks.iter_mut().zip(metrics) {
+        if !t.active {
+            continue;
+        }
+        t.epochs_run = epoch;
+        if !m.train_loss.is_finite() || m.test_loss.is_some_and(|l| !l.is_finite()) {
+            t.diverged_at = Some(epoch);
+            t.active = false;
+            continue;
+        }
+        t.last = Some(*m);
+        match &mut t.best {
+            Some(b) => b.update(m),
+            None => t.best = Some(Best::new(m)),
+        }
+        if on_curve {
+            t.curve.push(CurvePoint { epoch, metrics: *m });
+        }
+        if t.epochs_to_target.is_none() && setup.target.met(m.train_loss, m.train_acc) {
+            t.epochs_to_target = Some(epoch);
+            if setup.early_stop {
+                t.active = false;
+            }
+        }
+    }
+}
+
+fn mask_tensor(tracks: &[Track], dev: &Device) -> Result<Tensor> {
+    let m: Vec<u8> = tracks.iter().map(|t| t.active as u8).collect();
+    Tensor::from_vec(m, (tracks.len(), 1, 1), dev)
+}
+
+fn to_f64(t: &Tensor) -> Result<Vec<f64>> {
+    t.to_dtype(DType::F64)?.to_vec1()
+}
