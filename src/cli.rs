@@ -138,15 +138,13 @@ fn run_spec(args: RunArgs) -> Result<()> {
         progress: std::io::stderr().is_terminal(),
     };
     let report = run::run(&plan, Some(&args.spec), &opts)?;
-    let mut out = std::io::stdout().lock();
-    let _ = write!(out, "{}", report.cells.table(&plan, 40));
-    let _ = writeln!(
-        out,
-        "\n{} trials in {:.1} s. Results: {}/ (trials.csv, curves.csv, timings.csv, manifest.json)",
+    print_out(&format!(
+        "{}\n{} trials in {:.1} s. Results: {}/ (trials.csv, curves.csv, timings.csv, manifest.json)\n",
+        report.cells.table(&plan, 40),
         plan.trials.len(),
         report.seconds,
         report.dir.display()
-    );
+    ));
     Ok(())
 }
 
@@ -168,8 +166,8 @@ fn plan(path: &Path) -> Result<()> {
         .map(|c| c.trials.len())
         .max()
         .unwrap_or(0);
-    println!(
-        "{}: {} trials in {} (largest {largest})",
+    let mut text = format!(
+        "{}: {} trials in {} (largest {largest})\n",
         s.name,
         plan.trials.len(),
         count(plan.cohorts.len(), "cohort")
@@ -196,14 +194,16 @@ fn plan(path: &Path) -> Result<()> {
         ("gain", s.gains.iter().map(|g| g.to_string()).collect()),
     ];
     for (name, values) in axes {
-        println!("  {name:<12} {:>4}  {}", values.len(), values.join(", "));
+        text.push_str(&format!(
+            "  {name:<12} {:>4}  {}\n",
+            values.len(),
+            values.join(", ")
+        ));
     }
-    println!("  {:<12} {:>4}", "replicates", s.replicates);
-    println!(
-        "  epochs {}, batch {}",
-        s.epochs,
-        s.batch_size.map_or("full".to_string(), |b| b.to_string())
-    );
+    text.push_str(&format!("  {:<12} {:>4}\n", "replicates", s.replicates));
+    let batch = s.batch_size.map_or("full".to_string(), |b| b.to_string());
+    text.push_str(&format!("  epochs {}, batch {batch}\n", s.epochs));
+    print_out(&text);
     Ok(())
 }
 
@@ -214,23 +214,30 @@ fn list() {
         ("optimizers", crate::train::optim::CATALOGUE),
         ("datasets", crate::data::CATALOGUE),
     ];
+    let mut text = String::new();
     for (title, entries) in sections {
-        println!("{title}:");
+        text.push_str(&format!("{title}:\n"));
         for e in entries {
             let params = if e.params.is_empty() {
                 String::new()
             } else {
                 format!(" {{ {} }}", e.params)
             };
-            println!("  {}{params}\n      {}", e.name, e.about);
+            text.push_str(&format!("  {}{params}\n      {}\n", e.name, e.about));
         }
-        println!();
+        text.push('\n');
     }
-    println!(
-        "output activations: {}",
-        crate::model::OutputActivation::NAMES.join(", ")
-    );
-    println!("losses: {}", crate::model::Loss::NAMES.join(", "));
+    text.push_str(&format!(
+        "output activations: {}\nlosses: {}\n",
+        crate::model::OutputActivation::NAMES.join(", "),
+        crate::model::Loss::NAMES.join(", ")
+    ));
+    print_out(&text);
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn print_out(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn sample(args: &SampleArgs) -> Result<()> {

@@ -63,11 +63,18 @@ impl Params {
         format!("{} `{}`: {message}", self.what, self.name)
     }
 
-    /// An unknown name: lists the valid ones.
+    /// An unknown name: suggests the nearest valid one and lists them all.
     pub fn unknown(&self, valid: &[Entry]) -> String {
         let names: Vec<&str> = valid.iter().map(|e| e.name).collect();
+        let nearest = names
+            .iter()
+            .map(|n| (edit_distance(n, &self.name), *n))
+            .min()
+            .filter(|(d, _)| *d <= 2)
+            .map(|(_, n)| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default();
         format!(
-            "unknown {} `{}`; valid names: {}",
+            "unknown {} `{}`{nearest}; valid names: {}",
             self.what,
             self.name,
             names.join(", ")
@@ -139,6 +146,22 @@ impl Params {
     }
 }
 
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 /// Formats a label such as `random_normal(mean=0,stddev=1)`: the name alone when every
 /// parameter has its default, else the name and the parameters that differ.
 pub fn label(name: &str, params: &[(&str, String, bool)]) -> String {
@@ -204,6 +227,30 @@ mod tests {
         );
         let mut p = Params::new("dataset", "parity").with("bits", Value::Num(2.5));
         assert!(p.int("bits", 2, 2).unwrap_err().contains("whole number"));
+    }
+
+    #[test]
+    fn unknown_names_get_a_suggestion() {
+        let valid = [
+            Entry {
+                name: "he_normal",
+                params: "",
+                about: "",
+            },
+            Entry {
+                name: "zeros",
+                params: "",
+                about: "",
+            },
+        ];
+        let e = Params::new("initializer", "he_norml").unknown(&valid);
+        assert!(
+            e.contains("did you mean `he_normal`?") && e.contains("zeros"),
+            "{e}"
+        );
+        let e = Params::new("initializer", "banana").unknown(&valid);
+        assert!(!e.contains("did you mean"), "{e}");
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -180,7 +180,13 @@ impl Activation {
             Activation::LeakyRelu { slope } => z.maximum(&z.affine(slope, 0.0)?),
             Activation::Elu { alpha } => elu(z, alpha),
             Activation::Selu => elu(z, SELU_ALPHA)?.affine(SELU_LAMBDA, 0.0),
-            Activation::Gelu => z.gelu_erf(),
+            // x·Φ(x) from erf rather than candle's `gelu_erf`, whose backward pass rounds
+            // 1/√(2π) to 0.398942: the reference path differentiates this expression exactly.
+            Activation::Gelu => z.mul(
+                &z.affine(std::f64::consts::FRAC_1_SQRT_2, 0.0)?
+                    .erf()?
+                    .affine(0.5, 0.5)?,
+            ),
             Activation::Silu => z.mul(&sigmoid(z)?),
             Activation::Softplus => softplus(z),
             Activation::Softsign => z.div(&z.abs()?.affine(1.0, 1.0)?),
