@@ -216,3 +216,33 @@ fn plan_list_and_sample_answer_without_training() {
         s.run(cmd).ok();
     }
 }
+
+#[test]
+fn extreme_but_legal_sweeps_finish_with_diverged_rows() {
+    // Depth 64, gain 10 and lr 100: a diverging network is a result, not a crash.
+    let s = Scratch::new("extreme");
+    s.write(
+        "x.toml",
+        r#"name = "extreme"
+           dataset = [{ name = "moons", n = 32 }]
+           depth = [64]
+           width = [4]
+           activation = ["relu", "tanh"]
+           gain = [1.0, 10.0]
+           optimizer = [{ name = "sgd", lr = 100.0 }]
+           initializer = ["he_normal", "ones"]
+           epochs = 5"#,
+    );
+    s.run(&["run", "x.toml"]).ok();
+    let (header, rows) = csv(&s.read("results/extreme/trials.csv"));
+    assert_eq!(rows.len(), 8);
+    let status = column(&header, &rows, "status");
+    assert!(status.contains(&"diverged"), "{status:?}");
+    for (row, st) in rows.iter().zip(&status) {
+        let get = |name: &str| column(&header, std::slice::from_ref(row), name)[0].to_string();
+        if *st == "diverged" {
+            assert!(!get("diverged_at_epoch").is_empty());
+            assert!(get("final_train_loss").is_empty());
+        }
+    }
+}
