@@ -36,7 +36,7 @@ fn sampling(c: &mut Criterion) {
 fn training(c: &mut Criterion) {
     initbench::train::single_threaded_kernels();
     let plan = seed_plan(2000);
-    let chunk = plan.chunks(usize::MAX).remove(0);
+    let chunk = plan.chunks(usize::MAX, &|_| true).remove(0);
     assert_eq!(chunk.trials.len(), 700);
     let mut g = c.benchmark_group("train");
     g.sample_size(10);
@@ -49,7 +49,7 @@ fn training(c: &mut Criterion) {
 fn recording(c: &mut Criterion) {
     initbench::train::single_threaded_kernels();
     let plan = seed_plan(50);
-    let chunk = plan.chunks(usize::MAX).remove(0);
+    let chunk = plan.chunks(usize::MAX, &|_| true).remove(0);
     let done = train_chunk(&plan, &chunk).unwrap();
     c.bench_function("record/700 trial rows + curves to CSV", |b| {
         b.iter_batched(
@@ -57,7 +57,7 @@ fn recording(c: &mut Criterion) {
             |(a, b): (Vec<u8>, Vec<u8>)| {
                 let mut trials = csv::Writer::from_writer(a);
                 let mut curves = csv::Writer::from_writer(b);
-                for (i, o) in chunk.trials.clone().zip(&done.outcomes) {
+                for (&i, o) in chunk.trials.iter().zip(&done.outcomes) {
                     let t = &plan.trials[i];
                     trials.write_record(rows::trial_row(&plan, t, o)).unwrap();
                     for r in rows::curve_rows(t, o) {

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::analyze::cells::Cells;
 use crate::error::{Error, Result};
 use crate::init::{Initializer, Layout};
 use crate::params::{Params, Value};
+use crate::plan::shard::Shard;
 use crate::plan::Plan;
 use crate::run::{self, Options};
 use crate::spec::Spec;
@@ -42,6 +44,38 @@ enum Command {
     List,
     /// Print samples of an initializer, one per line
     Sample(SampleArgs),
+    /// Merge shard folders into one, identical to a single-machine run
+    Merge {
+        /// Shard folders (results/<name>-shard-K-of-N)
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Merged folder [default: results/<spec name>]
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write Slurm scripts that run a spec as an array of shards and merge them
+    Slurm(SlurmArgs),
+}
+
+#[derive(Args, Debug)]
+struct SlurmArgs {
+    /// Experiment spec (TOML)
+    spec: PathBuf,
+    /// Array tasks, one shard each
+    #[arg(long)]
+    shards: u32,
+    /// Slurm partition
+    #[arg(long)]
+    partition: Option<String>,
+    /// Time limit per task, in Slurm's format (e.g. 2:00:00)
+    #[arg(long)]
+    time: Option<String>,
+    /// CPUs per task (initbench uses them all)
+    #[arg(long, default_value_t = 2)]
+    cpus: u32,
+    /// Folder for the scripts and the job logs [default: results/<spec name>-slurm]
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -58,6 +92,9 @@ struct RunArgs {
     /// Most networks trained together in one tensor program (results do not depend on it)
     #[arg(long)]
     max_cohort: Option<usize>,
+    /// Run only shard K of N (1 ≤ K ≤ N), e.g. --shard 2/4; merge the shards with `merge`
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +132,7 @@ pub fn main() -> Result<()> {
             out: None,
             threads: None,
             max_cohort: None,
+            shard: None,
         }),
         Some(Command::Run(args)) => run_spec(args),
         Some(Command::Plan { spec }) => plan(&spec),
@@ -103,6 +141,17 @@ pub fn main() -> Result<()> {
             Ok(())
         }
         Some(Command::Sample(args)) => sample(&args),
+        Some(Command::Merge { dirs, out }) => {
+            let (dir, _) = crate::record::merge::merge(&dirs, out.as_deref())?;
+            print_out(&format!(
+                "{}\nMerged {} folders into {}/\n",
+                Cells::read(&dir.join("trials.csv"))?.table(40),
+                dirs.len(),
+                dir.display()
+            ));
+            Ok(())
+        }
+        Some(Command::Slurm(args)) => slurm(&args),
     }
 }
 
@@ -122,28 +171,60 @@ fn run_spec(args: RunArgs) -> Result<()> {
     if args.max_cohort == Some(0) {
         return Err(Error::Input("--max-cohort must be at least 1".into()));
     }
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(Error::Input)?;
     let spec = load_spec(&args.spec)?;
     let plan = Plan::new(spec)?;
     eprintln!(
-        "{}: {} trials in {} on {}",
+        "{}: {} trials in {} on {}{}",
         plan.spec.name,
         plan.trials.len(),
         count(plan.cohorts.len(), "cohort"),
-        count(threads, "thread")
+        count(threads, "thread"),
+        shard.map_or(String::new(), |s| format!(", shard {s}"))
     );
     let opts = Options {
         out: args.out,
         threads,
         max_cohort: args.max_cohort,
         progress: std::io::stderr().is_terminal(),
+        shard,
     };
     let report = run::run(&plan, Some(&args.spec), &opts)?;
+    let cells = Cells::read(&report.dir.join("trials.csv"))?;
     print_out(&format!(
-        "{}\n{} trials in {:.1} s. Results: {}/ (trials.csv, curves.csv, timings.csv, manifest.json)\n",
-        report.cells.table(&plan, 40),
-        plan.trials.len(),
+        "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, curves.csv, timings.csv, manifest.json)\n",
+        cells.table(40),
+        report.trained,
         report.seconds,
+        if report.resumed > 0 { format!(" ({} were already recorded)", report.resumed) } else { String::new() },
         report.dir.display()
+    ));
+    Ok(())
+}
+
+fn slurm(args: &SlurmArgs) -> Result<()> {
+    let plan = Plan::new(load_spec(&args.spec)?)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(format!("{}-slurm", plan.spec.name)));
+    let req = crate::slurm::Request {
+        shards: args.shards,
+        partition: args.partition.clone(),
+        time: args.time.clone(),
+        cpus: args.cpus,
+    };
+    let scripts = crate::slurm::write(&plan, &args.spec, &req, &dir)?;
+    print_out(&format!(
+        "Wrote run.sbatch (an array of {} shards), merge.sbatch and submit.sh in {}/\nSubmit with: {}\n",
+        args.shards,
+        scripts.dir.display(),
+        scripts.submit.display()
     ));
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod record;
 pub mod rng;
 pub mod run;
+pub mod slurm;
 pub mod spec;
 pub mod stats;
 pub mod train;

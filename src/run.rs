@@ -1,7 +1,10 @@
-//! A whole run: plan → train (in parallel) → record, with progress and a manifest.
+//! A whole run: plan → train (in parallel) → record, with progress, a manifest, resume and
+//! shards.
 //!
 //! Worker threads take chunks in plan order from a shared counter, train them, and send the
-//! outcomes to the calling thread, which is the only one that writes files.
+//! outcomes to the calling thread, the only one that writes files. A folder that already
+//! holds part of this experiment is resumed: recorded trials are skipped, and the run ends by
+//! putting every file in plan order, so the bytes match an uninterrupted run.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -10,16 +13,16 @@ use std::time::Instant;
 
 use candle_core::{DType, Device};
 
-use crate::analyze::cells::Cells;
 use crate::error::{Error, Result};
+use crate::plan::shard::{self, Shard};
 use crate::plan::{Chunk, Plan};
-use crate::record::{self, Finished, Manifest, Recorder};
+use crate::record::{self, canonical, lock::Lock, resume, Finished, Manifest, Recorder};
 use crate::train::{self, cohort};
 
 /// How to run a plan (none of it changes the results).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// Results folder; `results/<name>` when `None`.
+    /// Results folder; `results/<name>` (or `results/<name>-shard-K-of-N`) when `None`.
     pub out: Option<PathBuf>,
     /// Worker threads.
     pub threads: usize,
@@ -28,51 +31,114 @@ pub struct Options {
     pub max_cohort: Option<usize>,
     /// Draw a progress bar (only on a terminal).
     pub progress: bool,
+    /// Run only this shard of the plan.
+    pub shard: Option<Shard>,
 }
 
 /// What a finished run reports back.
 pub struct Report {
     pub dir: PathBuf,
-    pub cells: Cells,
+    /// Trials found already recorded, and trials trained now.
+    pub resumed: usize,
+    pub trained: usize,
     pub seconds: f64,
 }
 
 /// Largest chunk the automatic choice makes: bounds memory on wide cohorts.
 const MAX_AUTO_CHUNK: usize = 1024;
 
-/// Runs `plan`, writing its results; `spec_file` is recorded in the manifest.
+/// The folder a run writes when no `--out` is given.
+pub fn default_dir(plan: &Plan, shard: Option<Shard>) -> PathBuf {
+    let name = match shard {
+        Some(s) => format!("{}-{}", plan.spec.name, s.tag()),
+        None => plan.spec.name.clone(),
+    };
+    Path::new("results").join(name)
+}
+
+/// Runs `plan` (or resumes it), writing its results; `spec_file` goes in the manifest.
 pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Report> {
     train::single_threaded_kernels();
     let started = Instant::now();
+    let threads = opts.threads.max(1);
     let dir = opts
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("results").join(&plan.spec.name));
-    let mut manifest = Manifest::new(plan, spec_file, opts.threads);
-    record::prepare_dir(&dir, &manifest.spec_hash)?;
+        .unwrap_or_else(|| default_dir(plan, opts.shard));
+    let mut manifest = Manifest::new(plan, spec_file, opts.shard, threads);
+    let old = record::prepare_dir(&dir, &manifest)?;
+    let _lock = Lock::acquire(&dir)?;
+    if let Some(old) = old {
+        manifest.started = old.started;
+    }
+    let existing = resume::recover(&dir, plan)?;
     manifest.write(&dir.join("manifest.json"))?;
 
+    let selected: Vec<bool> = match opts.shard {
+        Some(s) => shard::assign(plan, s.n)
+            .into_iter()
+            .map(|k| k == s.k)
+            .collect(),
+        None => vec![true; plan.trials.len()],
+    };
+    let wanted = |i: usize| selected[i] && !existing.done[i];
+    let todo = (0..plan.trials.len()).filter(|&i| wanted(i)).count();
+    if existing.count > 0 {
+        eprintln!(
+            "resuming {}: {} trials already recorded, {todo} to train",
+            dir.display(),
+            existing.count
+        );
+    }
     let chunk_size = opts.max_cohort.unwrap_or_else(|| {
         // About four chunks per thread, so threads stay busy until the end.
-        let target = plan.trials.len().div_ceil(4 * opts.threads.max(1));
-        target.clamp(16, MAX_AUTO_CHUNK)
+        todo.div_ceil(4 * threads).clamp(16, MAX_AUTO_CHUNK)
     });
-    let chunks = plan.chunks(chunk_size);
-    let mut recorder = Recorder::create(&dir, plan, &chunks)?;
-    let bar = progress_bar(plan.trials.len(), opts.progress);
-    let mut cells = Cells::default();
+    let chunks = plan.chunks(chunk_size, &wanted);
+    let mut recorder = Recorder::open(&dir, plan, existing.last, existing.in_order)?;
+    let bar = progress_bar(todo, opts.progress);
     let mut converged = 0usize;
+    train_all(plan, &chunks, threads, |i, done| {
+        recorder.write(i, &chunks[i], &done, &mut |_, o| {
+            converged += usize::from(o.status == train::Status::Converged);
+            bar.inc(1);
+        })?;
+        bar.set_message(format!("{converged} converged"));
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    if !recorder.in_order() {
+        canonical::canonicalize(&dir, plan)?;
+    }
+    manifest.finished = Some(record::manifest::now_utc());
+    manifest.state = "complete".to_string();
+    manifest.write(&dir.join("manifest.json"))?;
+    Ok(Report {
+        dir,
+        resumed: existing.count,
+        trained: todo,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
 
+/// Trains `chunks` on `threads` workers and hands each result to `take` on this thread, in
+/// the order they finish. Stops at the first error.
+fn train_all(
+    plan: &Plan,
+    chunks: &[Chunk],
+    threads: usize,
+    mut take: impl FnMut(usize, Finished) -> Result<()>,
+) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads.max(1))
+        .num_threads(threads)
         .thread_name(|i| format!("initbench-{i}"))
         .build()
         .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<(usize, Result<Finished>)>();
-    let outcome = std::thread::scope(|scope| -> Result<()> {
-        let (next, stop, chunks) = (&next, &stop, &chunks);
+    std::thread::scope(|scope| {
+        let (next, stop) = (&next, &stop);
         scope.spawn(move || {
             pool.broadcast(|_| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
@@ -84,41 +150,20 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
                 }
             });
         });
+        let mut received = 0;
         for (i, done) in rx {
-            let done = match done {
-                Ok(d) => d,
-                Err(e) => {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err(e);
-                }
-            };
-            let result = recorder.accept(i, done, &mut |t, o| {
-                cells.add(&plan.trials[t], o);
-                converged += usize::from(o.status == train::Status::Converged);
-                bar.inc(1);
-            });
-            if let Err(e) = result {
+            if let Err(e) = done.and_then(|d| take(i, d)) {
                 stop.store(true, Ordering::Relaxed);
                 return Err(e);
             }
-            bar.set_message(format!("{converged} converged"));
+            received += 1;
+        }
+        if received < chunks.len() {
+            return Err(Error::Other(
+                "the workers stopped before every trial was trained".into(),
+            ));
         }
         Ok(())
-    });
-    bar.finish_and_clear();
-    outcome?;
-    if !recorder.complete() {
-        return Err(Error::Other(
-            "the workers stopped before every trial was trained".into(),
-        ));
-    }
-    manifest.finished = Some(record::manifest::now_utc());
-    manifest.state = "complete".to_string();
-    manifest.write(&dir.join("manifest.json"))?;
-    Ok(Report {
-        dir,
-        cells,
-        seconds: started.elapsed().as_secs_f64(),
     })
 }
 
@@ -130,8 +175,8 @@ pub fn train_chunk(plan: &Plan, chunk: &Chunk) -> Result<Finished> {
     let setup = plan.setup(cohort);
     let members = chunk
         .trials
-        .clone()
-        .map(|i| plan.member(&plan.trials[i], &split))
+        .iter()
+        .map(|&i| plan.member(&plan.trials[i], &split))
         .collect::<Result<Vec<_>>>()?;
     let outcomes = cohort::train(&setup, &split, &members, DType::F32, &Device::Cpu)?;
     Ok(Finished {

@@ -70,6 +70,10 @@ pub struct Spec {
     pub activations: Vec<Activation>,
     pub gains: Vec<f64>,
     pub optimizers: Vec<Optimizer>,
+    /// The spec's text and the folder relative data paths start from, kept so a results
+    /// folder can be re-planned (to resume or merge shards) from its manifest alone.
+    pub text: String,
+    pub dir: PathBuf,
 }
 
 type Axis<T> = Option<Spanned<Vec<Spanned<T>>>>;
@@ -126,7 +130,10 @@ impl Spec {
             let (line, col) = line_col(text, span.start);
             Error::Input(format!("{origin}:{line}:{col}: {msg}"))
         };
-        validate(raw, default_name, dir, &at)
+        let mut spec = validate(raw, default_name, dir, &at)?;
+        spec.text = text.to_string();
+        spec.dir = dir.to_path_buf();
+        Ok(spec)
     }
 
     /// Trials the plan will hold.
@@ -374,6 +381,8 @@ fn validate(
         activations,
         gains,
         optimizers,
+        text: String::new(),
+        dir: PathBuf::new(),
     };
     let n = spec.trial_count();
     if n > defaults::MAX_TRIALS {

@@ -1,24 +1,52 @@
-//! Per-cell tallies (a cell is every axis value but the replicate), gathered as rows are
-//! written, for the short table a run prints at its end.
+//! Per-cell tallies read back from `trials.csv` (a cell is every axis value but the
+//! replicate), for the short table a run prints at its end. Like all analysis it reads only
+//! the results folder, so it works the same on a fresh, resumed or merged run.
 
-use std::collections::BTreeMap;
+use std::path::Path;
 
-use crate::plan::{Plan, Trial};
-use crate::train::{Outcome, Status};
+use serde::Deserialize;
 
-/// The axis values of a cell, as indices into the spec's lists, in plan order.
-pub type CellKey = (usize, u32, u32, usize, usize, usize, u64);
+use crate::error::{Error, Result};
+
+/// The axis columns that name a cell, in the order they appear in `trials.csv`.
+const AXES: [&str; 7] = [
+    "dataset",
+    "depth",
+    "width",
+    "activation",
+    "optimizer",
+    "initializer",
+    "gain",
+];
+
+#[derive(Deserialize)]
+struct Row {
+    dataset: String,
+    depth: String,
+    width: String,
+    activation: String,
+    optimizer: String,
+    initializer: String,
+    gain: String,
+    status: String,
+    epochs_to_target: Option<u32>,
+    final_train_acc: Option<f64>,
+    final_test_acc: Option<f64>,
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cell {
+    /// The cell's value on each of [`AXES`].
+    pub key: Vec<String>,
     pub n: usize,
     pub converged: usize,
     pub diverged: usize,
-    /// epochs_to_target of the converged trials.
+    /// epochs_to_target of the trials that converged.
     pub epochs: Vec<u32>,
     /// Final test accuracy, or final train accuracy when there is no test split.
     pub accuracy_sum: f64,
     pub accuracy_n: usize,
+    pub test: bool,
 }
 
 impl Cell {
@@ -26,11 +54,11 @@ impl Cell {
         self.converged as f64 / self.n as f64
     }
 
-    /// Median epochs to target among the trials that converged (lower median).
+    /// Median epochs to target among the trials that converged (the lower middle value).
     pub fn median_epochs(&self) -> Option<u32> {
         let mut e = self.epochs.clone();
         e.sort_unstable();
-        e.get((e.len().max(1) - 1) / 2).copied()
+        (!e.is_empty()).then(|| e[(e.len() - 1) / 2])
     }
 
     pub fn mean_accuracy(&self) -> Option<f64> {
@@ -38,91 +66,81 @@ impl Cell {
     }
 }
 
+/// Cells in the order they first appear (plan order).
 #[derive(Clone, Debug, Default)]
 pub struct Cells {
-    pub cells: BTreeMap<CellKey, Cell>,
+    pub cells: Vec<Cell>,
 }
 
 impl Cells {
-    pub fn key(t: &Trial) -> CellKey {
-        (
-            t.dataset,
-            t.depth,
-            t.width,
-            t.activation,
-            t.optimizer,
-            t.initializer,
-            t.gain.to_bits(),
-        )
-    }
-
-    pub fn add(&mut self, t: &Trial, o: &Outcome) {
-        let c = self.cells.entry(Self::key(t)).or_default();
-        c.n += 1;
-        match o.status {
-            Status::Converged => {
-                c.converged += 1;
-                c.epochs.extend(o.epochs_to_target);
-            }
-            Status::Diverged => c.diverged += 1,
-            Status::NotConverged => {}
-        }
-        if let Some(m) = &o.last {
-            c.accuracy_sum += m.test_acc.unwrap_or(m.train_acc);
-            c.accuracy_n += 1;
-        }
-    }
-
-    /// A plain-text table of the cells, showing only the axes that vary, at most `max_rows`
-    /// rows.
-    pub fn table(&self, plan: &Plan, max_rows: usize) -> String {
-        let s = &plan.spec;
-        let axes: [(&str, bool); 7] = [
-            ("dataset", s.datasets.len() > 1),
-            ("depth", s.depths.len() > 1),
-            ("width", s.widths.len() > 1),
-            ("activation", s.activations.len() > 1),
-            ("optimizer", s.optimizers.len() > 1),
-            ("initializer", true),
-            ("gain", s.gains.len() > 1),
-        ];
-        let has_test = plan
-            .trials
-            .first()
-            .is_some_and(|t| s.datasets[t.dataset].has_split())
-            && s.test_fraction > 0.0;
-        let mut header: Vec<String> = axes
-            .iter()
-            .filter(|a| a.1)
-            .map(|a| a.0.to_string())
-            .collect();
-        header.extend(
-            [
-                "n",
-                "converged",
-                "diverged",
-                "rate",
-                "median epochs",
-                if has_test { "test acc" } else { "train acc" },
-            ]
-            .map(String::from),
-        );
-        let mut rows = vec![header];
-        for (k, c) in self.cells.iter().take(max_rows) {
-            let values = [
-                s.datasets[k.0].label(),
-                k.1.to_string(),
-                k.2.to_string(),
-                s.activations[k.3].label(),
-                s.optimizers[k.4].label(),
-                s.initializers[k.5].label(),
-                f64::from_bits(k.6).to_string(),
+    pub fn read(trials_csv: &Path) -> Result<Cells> {
+        let mut r = csv::Reader::from_path(trials_csv)
+            .map_err(|e| crate::record::writer::csv_error(trials_csv, e))?;
+        let mut cells: Vec<Cell> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for row in r.deserialize::<Row>() {
+            let row = row.map_err(|e| Error::Other(format!("{}: {e}", trials_csv.display())))?;
+            let key = vec![
+                row.dataset,
+                row.depth,
+                row.width,
+                row.activation,
+                row.optimizer,
+                row.initializer,
+                row.gain,
             ];
-            let mut row: Vec<String> = values
-                .into_iter()
-                .zip(&axes)
-                .filter(|(_, a)| a.1)
-                .map(|(v, _)| v)
+            let at = *index.entry(key.clone()).or_insert_with(|| {
+                cells.push(Cell {
+                    key,
+                    ..Cell::default()
+                });
+                cells.len() - 1
+            });
+            let c = &mut cells[at];
+            c.n += 1;
+            match row.status.as_str() {
+                "converged" => {
+                    c.converged += 1;
+                    c.epochs.extend(row.epochs_to_target);
+                }
+                "diverged" => c.diverged += 1,
+                _ => {}
+            }
+            if let Some(a) = row.final_test_acc.or(row.final_train_acc) {
+                c.accuracy_sum += a;
+                c.accuracy_n += 1;
+                c.test |= row.final_test_acc.is_some();
+            }
+        }
+        Ok(Cells { cells })
+    }
+
+    /// A plain-text table showing only the axes that vary, at most `max_rows` rows.
+    pub fn table(&self, max_rows: usize) -> String {
+        let varies: Vec<bool> = (0..AXES.len())
+            .map(|j| {
+                AXES[j] == "initializer"
+                    || self.cells.iter().any(|c| c.key[j] != self.cells[0].key[j])
+            })
+            .collect();
+        let test = self.cells.iter().any(|c| c.test);
+        let acc = if test { "test acc" } else { "train acc" };
+        let mut header: Vec<String> = AXES
+            .iter()
+            .zip(&varies)
+            .filter(|(_, v)| **v)
+            .map(|(a, _)| a.to_string())
+            .collect();
+        let stats = ["n", "converged", "diverged", "rate", "median epochs", acc];
+        header.extend(stats.map(String::from));
+        let mut rows = vec![header];
+        for c in self.cells.iter().take(max_rows) {
+            let mut row: Vec<String> = c
+                .key
+                .iter()
+                .zip(&varies)
+                .filter(|(_, v)| **v)
+                .map(|(k, _)| k.clone())
                 .collect();
             row.push(c.n.to_string());
             row.push(c.converged.to_string());
@@ -138,6 +156,7 @@ impl Cells {
         let widths: Vec<usize> = (0..rows[0].len())
             .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
             .collect();
+        let numeric_from = rows[0].len() - stats.len();
         let mut out = String::new();
         for (i, r) in rows.iter().enumerate() {
             let line: Vec<String> = r
@@ -145,7 +164,7 @@ impl Cells {
                 .zip(&widths)
                 .enumerate()
                 .map(|(j, (v, w))| {
-                    if j < r.len() - 6 {
+                    if j < numeric_from {
                         format!("{v:<w$}")
                     } else {
                         format!("{v:>w$}")
@@ -161,8 +180,28 @@ impl Cells {
             }
         }
         if self.cells.len() > max_rows {
-            out.push_str(&format!("… {} more cells\n", self.cells.len() - max_rows));
+            out.push_str(&format!(
+                "… {} more cells in trials.csv\n",
+                self.cells.len() - max_rows
+            ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_is_the_lower_middle_value() {
+        let c = |e: Vec<u32>| Cell {
+            epochs: e,
+            ..Cell::default()
+        };
+        assert_eq!(c(vec![]).median_epochs(), None);
+        assert_eq!(c(vec![5]).median_epochs(), Some(5));
+        assert_eq!(c(vec![9, 1, 5]).median_epochs(), Some(5));
+        assert_eq!(c(vec![4, 1, 9, 7]).median_epochs(), Some(4));
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::plan::shard::Shard;
 use crate::plan::Plan;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -18,6 +19,11 @@ pub struct Manifest {
     pub spec_hash: String,
     pub spec_file: Option<String>,
     pub spec: serde_json::Value,
+    /// The spec as written, and the folder its relative paths start from.
+    pub spec_toml: String,
+    pub spec_dir: String,
+    /// `K/N` when this folder holds one shard of a sharded run.
+    pub shard: Option<String>,
     pub experiment_seed: u64,
     /// Seed of each replicate, in order (the `seed` column of trials.csv).
     pub replicate_seeds: Vec<u64>,
@@ -31,7 +37,12 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    pub fn new(plan: &Plan, spec_file: Option<&Path>, threads: usize) -> Self {
+    pub fn new(
+        plan: &Plan,
+        spec_file: Option<&Path>,
+        shard: Option<Shard>,
+        threads: usize,
+    ) -> Self {
         let spec = plan.spec.to_json();
         let mut replicate_seeds: Vec<u64> = plan.trials.iter().map(|t| t.seed).collect();
         replicate_seeds.dedup();
@@ -44,6 +55,12 @@ impl Manifest {
             spec_hash: spec_hash(&spec),
             spec_file: spec_file.map(|p| p.display().to_string()),
             spec,
+            spec_toml: plan.spec.text.clone(),
+            spec_dir: std::path::absolute(&plan.spec.dir)
+                .unwrap_or_else(|_| plan.spec.dir.clone())
+                .display()
+                .to_string(),
+            shard: shard.map(|s| s.to_string()),
             experiment_seed: plan.spec.seed,
             replicate_seeds,
             trials: plan.trials.len(),

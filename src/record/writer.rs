@@ -1,11 +1,13 @@
 //! The one writer of a run's CSV files.
 //!
-//! Workers finish chunks in any order; the recorder holds early arrivals and writes chunks
-//! strictly in plan order, flushing after each, so the files are the same bytes whatever the
-//! thread count or timing, and a reader can follow them while the run goes on.
+//! Each chunk's rows are appended and flushed the moment its training ends, curves and timings
+//! first and the trial rows last: a trial counts as recorded once its `trials.csv` row is
+//! complete, so a run killed at any instant loses at most the rows being written, and resume
+//! (`record::resume`) drops anything after the last complete trial row. Chunks finish in any
+//! order; the recorder notes whether rows went out in plan order, and if not the run ends by
+//! rewriting the files in plan order (`record::canonical`).
 
-use std::collections::BTreeMap;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
@@ -22,39 +24,51 @@ pub struct Finished {
 
 pub struct Recorder<'a> {
     plan: &'a Plan,
-    chunks: &'a [Chunk],
     trials: Csv,
     curves: Csv,
     timings: Csv,
-    waiting: BTreeMap<usize, Finished>,
-    next: usize,
+    last: Option<usize>,
+    in_order: bool,
 }
 
-struct Csv {
+/// One CSV file opened for appending.
+pub struct Csv {
     path: PathBuf,
     w: csv::Writer<BufWriter<File>>,
 }
 
 impl Csv {
-    fn create(path: PathBuf, header: &[&str]) -> Result<Csv> {
-        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        let mut w = csv::Writer::from_writer(BufWriter::new(file));
-        w.write_record(header).map_err(|e| csv_error(&path, e))?;
-        Ok(Csv { path, w })
+    /// Opens `path` for appending, writing `header` first when the file is new or empty.
+    pub fn append(path: PathBuf, header: &[&str]) -> Result<Csv> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        let empty = file.metadata().map_err(|e| Error::io(&path, e))?.len() == 0;
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(BufWriter::new(file));
+        if empty {
+            w.write_record(header).map_err(|e| csv_error(&path, e))?;
+        }
+        let mut csv = Csv { path, w };
+        csv.flush()?;
+        Ok(csv)
     }
 
-    fn row(&mut self, row: &[String]) -> Result<()> {
+    pub fn row(&mut self, row: &[String]) -> Result<()> {
         self.w
             .write_record(row)
             .map_err(|e| csv_error(&self.path, e))
     }
 
-    fn flush(&mut self) -> Result<()> {
+    pub fn flush(&mut self) -> Result<()> {
         self.w.flush().map_err(|e| Error::io(&self.path, e))
     }
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
+pub fn csv_error(path: &Path, e: csv::Error) -> Error {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(path, io),
         other => Error::Other(format!("{}: {other:?}", path.display())),
@@ -62,53 +76,55 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 }
 
 impl<'a> Recorder<'a> {
-    pub fn create(dir: &Path, plan: &'a Plan, chunks: &'a [Chunk]) -> Result<Self> {
+    /// Opens the files in `dir` for appending after `last`, the plan index of the last trial
+    /// already recorded; `in_order` says whether the rows already there are in plan order.
+    pub fn open(dir: &Path, plan: &'a Plan, last: Option<usize>, in_order: bool) -> Result<Self> {
         Ok(Recorder {
             plan,
-            chunks,
-            trials: Csv::create(dir.join("trials.csv"), rows::TRIAL_HEADER)?,
-            curves: Csv::create(dir.join("curves.csv"), rows::CURVE_HEADER)?,
-            timings: Csv::create(dir.join("timings.csv"), rows::TIMING_HEADER)?,
-            waiting: BTreeMap::new(),
-            next: 0,
+            trials: Csv::append(dir.join("trials.csv"), rows::TRIAL_HEADER)?,
+            curves: Csv::append(dir.join("curves.csv"), rows::CURVE_HEADER)?,
+            timings: Csv::append(dir.join("timings.csv"), rows::TIMING_HEADER)?,
+            last,
+            in_order,
         })
     }
 
-    /// Takes chunk `index`; writes it and every chunk after it that is ready. Calls `written`
-    /// for each outcome as its row goes out.
-    pub fn accept(
+    /// Appends chunk number `index` and flushes; calls `written` for each trial.
+    pub fn write(
         &mut self,
         index: usize,
-        done: Finished,
+        chunk: &Chunk,
+        done: &Finished,
         written: &mut dyn FnMut(usize, &Outcome),
     ) -> Result<()> {
-        self.waiting.insert(index, done);
-        while let Some(done) = self.waiting.remove(&self.next) {
-            let chunk = &self.chunks[self.next];
-            for (i, o) in chunk.trials.clone().zip(&done.outcomes) {
-                let t = &self.plan.trials[i];
-                self.trials.row(&rows::trial_row(self.plan, t, o))?;
-                for r in rows::curve_rows(t, o) {
-                    self.curves.row(&r)?;
-                }
-                self.timings.row(&[
-                    rows::trial_id(t),
-                    self.next.to_string(),
-                    chunk.trials.len().to_string(),
-                    format!("{:.6}", done.seconds),
-                ])?;
-                written(i, o);
+        let pairs = || chunk.trials.iter().zip(&done.outcomes);
+        for (&i, o) in pairs() {
+            for r in rows::curve_rows(&self.plan.trials[i], o) {
+                self.curves.row(&r)?;
             }
-            self.trials.flush()?;
-            self.curves.flush()?;
-            self.timings.flush()?;
-            self.next += 1;
+            self.timings.row(&[
+                rows::trial_id(&self.plan.trials[i]),
+                index.to_string(),
+                chunk.trials.len().to_string(),
+                format!("{:.6}", done.seconds),
+            ])?;
         }
-        Ok(())
+        self.curves.flush()?;
+        self.timings.flush()?;
+        for (&i, o) in pairs() {
+            self.trials
+                .row(&rows::trial_row(self.plan, &self.plan.trials[i], o))?;
+            if self.last.is_some_and(|l| l > i) {
+                self.in_order = false;
+            }
+            self.last = Some(i);
+            written(i, o);
+        }
+        self.trials.flush()
     }
 
-    /// True once every chunk has been written.
-    pub fn complete(&self) -> bool {
-        self.next == self.chunks.len()
+    /// Whether every row so far went out in plan order.
+    pub fn in_order(&self) -> bool {
+        self.in_order
     }
 }

@@ -12,6 +12,8 @@
 //! of it. Every initializer in a replicate therefore sees the same data in the same order and
 //! starts from the same random numbers, which makes comparisons between initializers paired.
 
+pub mod shard;
+
 use std::ops::Range;
 
 use sha2::{Digest, Sha256};
@@ -63,6 +65,8 @@ struct Loaded {
     data: Option<Dataset>,
     features: usize,
     classes: usize,
+    /// Training rows of a split.
+    n_train: usize,
     /// Does the split or batch order depend on the replicate?
     per_replicate: bool,
 }
@@ -144,25 +148,40 @@ impl Plan {
         })
     }
 
-    /// Cohorts cut into chunks of at most `max` trials (near-equal sizes). Results do not
-    /// depend on the chunking; it only balances work across threads and bounds memory.
-    pub fn chunks(&self, max: usize) -> Vec<Chunk> {
+    /// The trials for which `wanted` holds, cohort by cohort, cut into chunks of at most
+    /// `max` (near-equal sizes). Results do not depend on the chunking; it only balances work
+    /// across threads and bounds memory.
+    pub fn chunks(&self, max: usize, wanted: &dyn Fn(usize) -> bool) -> Vec<Chunk> {
         let max = max.max(1);
         let mut out = Vec::new();
         for (c, cohort) in self.cohorts.iter().enumerate() {
-            let len = cohort.trials.len();
-            let pieces = len.div_ceil(max);
-            let mut start = cohort.trials.start;
+            let trials: Vec<usize> = cohort.trials.clone().filter(|&i| wanted(i)).collect();
+            let pieces = trials.len().div_ceil(max);
+            let mut start = 0;
             for k in 0..pieces {
-                let size = len / pieces + usize::from(k < len % pieces);
+                let size = trials.len() / pieces + usize::from(k < trials.len() % pieces);
                 out.push(Chunk {
                     cohort: c,
-                    trials: start..start + size,
+                    trials: trials[start..start + size].to_vec(),
                 });
                 start += size;
             }
         }
         out
+    }
+
+    /// A trial's relative cost, for balancing shards: parameters × training rows × epochs
+    /// (forward and backward passes are proportional to it).
+    pub fn cost(&self, t: &Trial) -> u128 {
+        let arch = self.architecture(t);
+        arch.parameters() as u128
+            * self.loaded[t.dataset].n_train as u128
+            * self.spec.epochs as u128
+    }
+
+    /// Plan index of every trial id.
+    pub fn index_of(&self) -> std::collections::HashMap<u64, usize> {
+        self.trials.iter().map(|t| (t.id, t.index)).collect()
     }
 
     /// The data a cohort trains and tests on.
@@ -235,11 +254,11 @@ impl Plan {
     }
 }
 
-/// A piece of a cohort, the unit of work of one thread.
+/// A piece of a cohort, the unit of work of one thread: plan indices, ascending.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chunk {
     pub cohort: usize,
-    pub trials: Range<usize>,
+    pub trials: Vec<usize>,
 }
 
 /// Replicate `r`'s seed: 48 bits, so spreadsheets (15 significant digits) keep it exact.
@@ -260,6 +279,7 @@ fn load(spec: &Spec, ds: &DatasetSpec) -> Result<Loaded> {
         .is_some_and(|b| (b as usize) < split.train.n);
     let per_replicate = ds.is_random() || (ds.has_split() && spec.test_fraction > 0.0) || minibatch;
     Ok(Loaded {
+        n_train: split.train.n,
         features: data.features,
         classes: data.classes,
         data: if ds.is_random() { None } else { Some(data) },
@@ -356,11 +376,17 @@ mod tests {
     #[test]
     fn chunks_partition_each_cohort() {
         let p = plan("replicates = 7\ninitializer = [\"zeros\", \"he_normal\", \"ones\"]\n");
-        let chunks = p.chunks(4);
+        let chunks = p.chunks(4, &|_| true);
         assert!(chunks
             .iter()
             .all(|c| c.trials.len() <= 4 && !c.trials.is_empty()));
         let covered: Vec<usize> = chunks.iter().flat_map(|c| c.trials.clone()).collect();
+        let odd = p.chunks(4, &|i| i % 2 == 1);
+        let covered_odd: Vec<usize> = odd.iter().flat_map(|c| c.trials.clone()).collect();
+        assert_eq!(
+            covered_odd,
+            (0..21).filter(|i| i % 2 == 1).collect::<Vec<_>>()
+        );
         assert_eq!(covered, (0..21).collect::<Vec<_>>());
         let sizes: Vec<usize> = chunks.iter().map(|c| c.trials.len()).collect();
         assert_eq!(sizes, vec![4, 4, 4, 3, 3, 3]);

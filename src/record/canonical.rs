@@ -1,0 +1,196 @@
+//! Putting result files in plan order, and replacing files atomically.
+//!
+//! Rows go to disk in the order trials finish; afterwards (and when shards are merged) the
+//! files are rewritten in plan order, so a resumed, multi-threaded or sharded run ends with
+//! the same bytes as one uninterrupted run. Rewrites stream: the source is scanned once for
+//! the byte range of each trial's rows, then the ranges are copied in plan order into a
+//! temporary file that is fsynced and renamed over the original.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use super::resume::parse_id;
+use crate::error::{Error, Result};
+use crate::plan::Plan;
+
+/// The result files with one group of rows per trial.
+pub const FILES: [&str; 3] = ["trials.csv", "curves.csv", "timings.csv"];
+
+/// Writes `path` anew through `fill`: into a temporary file beside it, fsynced, then renamed
+/// over it, so a reader (or a crash) sees the old file or the new one, never half of one.
+pub fn replace(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<()> {
+    let tmp = path.with_extension("csv.tmp");
+    let result = (|| {
+        let mut w = BufWriter::new(File::create(&tmp)?);
+        fill(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Where one trial's rows sit in a file.
+struct Group {
+    index: usize,
+    source: usize,
+    start: u64,
+    len: u64,
+}
+
+/// Scans `path`: its header line and the byte range of each run of rows of one trial.
+fn groups(
+    path: &Path,
+    source: usize,
+    index: &HashMap<u64, usize>,
+    out: &mut Vec<Group>,
+) -> Result<Vec<u8>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut r = BufReader::new(file);
+    let mut header = Vec::new();
+    r.read_until(b'\n', &mut header)
+        .map_err(|e| Error::io(path, e))?;
+    let mut pos = header.len() as u64;
+    let mut line = Vec::new();
+    let mut n = 1;
+    loop {
+        line.clear();
+        let len = r
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io(path, e))? as u64;
+        if len == 0 {
+            break;
+        }
+        n += 1;
+        let id_text = std::str::from_utf8(line.split(|&b| b == b',').next().unwrap_or_default())
+            .unwrap_or("");
+        let i = parse_id(id_text)
+            .and_then(|id| index.get(&id).copied())
+            .ok_or_else(|| {
+                Error::Input(format!(
+                    "{}:{n}: trial `{id_text}` is not in the plan",
+                    path.display()
+                ))
+            })?;
+        match out.last_mut() {
+            Some(g) if g.index == i && g.source == source && g.start + g.len == pos => g.len += len,
+            _ => out.push(Group {
+                index: i,
+                source,
+                start: pos,
+                len,
+            }),
+        }
+        pos += len;
+    }
+    Ok(header)
+}
+
+/// The rows of one or more files of the same kind, in plan order.
+pub struct Rows {
+    sources: Vec<PathBuf>,
+    header: Vec<u8>,
+    groups: Vec<Group>,
+}
+
+impl Rows {
+    /// Scans `sources`; a trial whose rows appear in two places is an error.
+    pub fn collect(sources: &[PathBuf], plan: &Plan) -> Result<Rows> {
+        let index = plan.index_of();
+        let mut all = Vec::new();
+        let mut header = Vec::new();
+        for (s, path) in sources.iter().enumerate() {
+            let h = groups(path, s, &index, &mut all)?;
+            if s == 0 {
+                header = h;
+            } else if h != header {
+                return Err(Error::Input(format!(
+                    "{}: its header differs from {}",
+                    path.display(),
+                    sources[0].display()
+                )));
+            }
+        }
+        all.sort_by_key(|g| (g.index, g.source, g.start));
+        let dup: Vec<String> = all
+            .windows(2)
+            .filter(|w| w[0].index == w[1].index)
+            .map(|w| super::rows::trial_id(&plan.trials[w[0].index]))
+            .collect();
+        if !dup.is_empty() {
+            let name = sources[0]
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned());
+            return Err(Error::Input(format!(
+                "{} trial(s) appear more than once in {}: {}",
+                dup.len(),
+                name.unwrap_or_default(),
+                summarize_list(&dup)
+            )));
+        }
+        Ok(Rows {
+            sources: sources.to_vec(),
+            header,
+            groups: all,
+        })
+    }
+
+    /// Plan indices present, ascending.
+    pub fn indices(&self) -> impl Iterator<Item = usize> + '_ {
+        self.groups.iter().map(|g| g.index)
+    }
+
+    /// Writes the header and every row, in plan order, to `dest` (atomically).
+    pub fn write(&self, dest: &Path) -> Result<()> {
+        let mut files = self
+            .sources
+            .iter()
+            .map(|p| File::open(p).map_err(|e| Error::io(p, e)))
+            .collect::<Result<Vec<_>>>()?;
+        replace(dest, |w| {
+            w.write_all(&self.header)?;
+            let mut buf = Vec::new();
+            for g in &self.groups {
+                let f = &mut files[g.source];
+                f.seek(SeekFrom::Start(g.start))?;
+                buf.resize(g.len as usize, 0);
+                f.read_exact(&mut buf)?;
+                w.write_all(&buf)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Rewrites the result files of `dir` in plan order.
+pub fn canonicalize(dir: &Path, plan: &Plan) -> Result<()> {
+    for f in FILES {
+        let path = dir.join(f);
+        Rows::collect(std::slice::from_ref(&path), plan)?.write(&path)?;
+    }
+    Ok(())
+}
+
+/// The first few items of a long list, and how many more.
+pub fn summarize_list(items: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let head = items
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        format!("{head}, … ({} more)", items.len() - SHOWN)
+    } else {
+        head
+    }
+}
