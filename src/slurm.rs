@@ -23,7 +23,8 @@ pub struct Scripts {
 }
 
 /// Writes `run.sbatch`, `merge.sbatch` and `submit.sh` into `dir`. Paths in them are absolute
-/// so the jobs can start anywhere on the cluster's shared file system.
+/// so the jobs can start anywhere on the cluster's shared file system. (`#SBATCH` lines are
+/// not read by a shell, so the log path there goes unquoted.)
 pub fn write(plan: &Plan, spec_file: &Path, req: &Request, dir: &Path) -> Result<Scripts> {
     if req.shards == 0 || req.cpus == 0 {
         return Err(Error::Input(
@@ -50,12 +51,12 @@ pub fn write(plan: &Plan, spec_file: &Path, req: &Request, dir: &Path) -> Result
         head.push_str(&format!("#SBATCH --time={t}\n"));
     }
     let run = format!(
-        "{head}#SBATCH --job-name=initbench-{name}\n#SBATCH --array=1-{n}\n#SBATCH --output={logs}/%x-%a.out\n\
+        "{head}#SBATCH --job-name=initbench-{name}\n#SBATCH --array=1-{n}\n#SBATCH --output={logs_raw}/%x-%a.out\n\
          # One shard of the sweep per array task; trials.csv of the merge is byte-identical to a\n\
          # single-machine run. A task that is killed and requeued resumes its shard.\n\
          set -euo pipefail\ncd {cwd}\n\
          exec {exe} run {spec} --shard \"${{SLURM_ARRAY_TASK_ID}}/{n}\" --threads \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\" --out \"{shards}\"\n",
-        logs = q(&logs),
+        logs_raw = logs.display(),
         cwd = q(&cwd),
         exe = q(&exe),
         spec = q(&spec),
@@ -64,10 +65,10 @@ pub fn write(plan: &Plan, spec_file: &Path, req: &Request, dir: &Path) -> Result
     );
     let dirs: Vec<String> = (1..=n).map(|k| q(&shard_dir(&k.to_string()))).collect();
     let merge = format!(
-        "#!/bin/bash\n#SBATCH --cpus-per-task=1\n{extra}#SBATCH --job-name=initbench-{name}-merge\n#SBATCH --output={logs}/%x.out\n\
+        "#!/bin/bash\n#SBATCH --cpus-per-task=1\n{extra}#SBATCH --job-name=initbench-{name}-merge\n#SBATCH --output={logs_raw}/%x.out\n\
          set -euo pipefail\ncd {cwd}\nexec {exe} merge {dirs} --out {out}\n",
         extra = head.lines().skip(2).map(|l| format!("{l}\n")).collect::<String>(),
-        logs = q(&logs),
+        logs_raw = logs.display(),
         cwd = q(&cwd),
         exe = q(&exe),
         dirs = dirs.join(" "),

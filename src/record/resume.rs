@@ -33,6 +33,15 @@ pub fn recover(dir: &Path, plan: &Plan) -> Result<Existing> {
         last: None,
         in_order: true,
     };
+    for f in super::canonical::FILES {
+        let path = dir.join(f);
+        if path.exists() && !path.is_file() {
+            return Err(Error::Input(format!(
+                "{}: not a regular file",
+                path.display()
+            )));
+        }
+    }
     let trials = dir.join("trials.csv");
     if !trials.exists() {
         return Ok(e);
