@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::analyze::cells::Cells;
 use crate::error::{Error, Result};
 use crate::init::{Initializer, Layout};
 use crate::params::{Params, Value};
@@ -55,6 +54,11 @@ enum Command {
     },
     /// Write Slurm scripts that run a spec as an array of shards and merge them
     Slurm(SlurmArgs),
+    /// Write summary.csv and comparisons.csv for a results folder (no training)
+    Summarize {
+        /// Results folder
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -143,11 +147,23 @@ pub fn main() -> Result<()> {
         Some(Command::Sample(args)) => sample(&args),
         Some(Command::Merge { dirs, out }) => {
             let (dir, _) = crate::record::merge::merge(&dirs, out.as_deref())?;
+            let summary = crate::analyze::summarize(&dir)?;
             print_out(&format!(
                 "{}\nMerged {} folders into {}/\n",
-                Cells::read(&dir.join("trials.csv"))?.table(40),
+                crate::analyze::summary::table(&summary.cells, 40),
                 dirs.len(),
                 dir.display()
+            ));
+            Ok(())
+        }
+        Some(Command::Summarize { dir }) => {
+            let summary = crate::analyze::summarize(&dir)?;
+            print_out(&format!(
+                "{}\nWrote {}/summary.csv ({} cells) and comparisons.csv ({} pairs)\n",
+                crate::analyze::summary::table(&summary.cells, 40),
+                dir.display(),
+                summary.cells.len(),
+                summary.comparisons.len()
             ));
             Ok(())
         }
@@ -195,10 +211,10 @@ fn run_spec(args: RunArgs) -> Result<()> {
         shard,
     };
     let report = run::run(&plan, Some(&args.spec), &opts)?;
-    let cells = Cells::read(&report.dir.join("trials.csv"))?;
+    let summary = crate::analyze::summarize(&report.dir)?;
     print_out(&format!(
-        "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, curves.csv, timings.csv, manifest.json)\n",
-        cells.table(40),
+        "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, curves.csv, summary.csv, comparisons.csv, timings.csv, manifest.json)\n",
+        crate::analyze::summary::table(&summary.cells, 40),
         report.trained,
         report.seconds,
         if report.resumed > 0 { format!(" ({} were already recorded)", report.resumed) } else { String::new() },

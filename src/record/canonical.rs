@@ -38,6 +38,24 @@ pub fn replace(
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
+/// Writes a whole CSV table (header and rows) atomically.
+pub fn write_table(
+    path: &Path,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<()> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| Error::Other(format!("{}: {e}", path.display()));
+    w.write_record(header).map_err(err)?;
+    for row in rows {
+        w.write_record(&row).map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    replace(path, |f| f.write_all(&bytes))
+}
+
 /// Where one trial's rows sit in a file.
 struct Group {
     index: usize,
