@@ -181,6 +181,7 @@ pub fn train_chunk(plan: &Plan, chunk: &Chunk) -> Result<Finished> {
     let outcomes = cohort::train(&setup, &split, &members, DType::F32, &Device::Cpu)?;
     Ok(Finished {
         outcomes,
+        members,
         seconds: t0.elapsed().as_secs_f64(),
     })
 }

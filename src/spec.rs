@@ -36,6 +36,9 @@ pub mod defaults {
     pub const TARGET_TRAIN_ACC: f64 = 1.0;
     /// Train for the whole budget, so final metrics are comparable across trials.
     pub const EARLY_STOP: bool = false;
+    /// Networks with at most this many parameters get their whole initial weight vector
+    /// recorded (weights.csv), for weight-space maps; larger ones only per-layer features.
+    pub const WEIGHTS_MAX_PARAMS: u32 = 64;
     /// Axes: a single 16-unit ReLU layer, Glorot-initialized, SGD at 0.1, on XOR.
     pub const DATASET: &str = "xor";
     pub const INITIALIZER: &str = "glorot_uniform";
@@ -63,6 +66,8 @@ pub struct Spec {
     pub bias_initializer: Initializer,
     pub target: Target,
     pub early_stop: bool,
+    /// Record the full initial weight vector of networks with at most this many parameters.
+    pub weights_max_params: u32,
     pub datasets: Vec<DatasetSpec>,
     pub initializers: Vec<Initializer>,
     pub depths: Vec<u32>,
@@ -93,6 +98,7 @@ struct Raw {
     bias_initializer: Option<Spanned<toml::Value>>,
     target: Option<Spanned<RawTarget>>,
     early_stop: Option<bool>,
+    weights_max_params: Option<Spanned<i64>>,
     dataset: Axis<toml::Value>,
     initializer: Axis<toml::Value>,
     depth: Axis<i64>,
@@ -169,6 +175,7 @@ impl Spec {
             "bias_initializer": self.bias_initializer.label(),
             "target": { "train_loss": self.target.train_loss, "train_acc": self.target.train_acc },
             "early_stop": self.early_stop,
+            "weights_max_params": self.weights_max_params,
             "dataset": labels(self.datasets.iter().map(|d| d.label()).collect()),
             "initializer": labels(self.initializers.iter().map(|i| i.label()).collect()),
             "depth": self.depths,
@@ -239,6 +246,13 @@ fn validate(
         Some(_) => Some(int(&raw.batch_size, "batch_size", 0, 1, u32::MAX as i64)? as u32),
         None => None,
     };
+    let weights_max_params = int(
+        &raw.weights_max_params,
+        "weights_max_params",
+        defaults::WEIGHTS_MAX_PARAMS as u64,
+        0,
+        100_000,
+    )? as u32;
     let test_fraction = match &raw.test_fraction {
         Some(f) => {
             let x = *f.get_ref();
@@ -374,6 +388,7 @@ fn validate(
         bias_initializer,
         target,
         early_stop: raw.early_stop.unwrap_or(defaults::EARLY_STOP),
+        weights_max_params,
         datasets,
         initializers,
         depths,

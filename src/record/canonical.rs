@@ -15,8 +15,15 @@ use super::resume::parse_id;
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 
-/// The result files with one group of rows per trial.
-pub const FILES: [&str; 3] = ["trials.csv", "curves.csv", "timings.csv"];
+/// The result files with one group of rows per trial (`trials.csv` first: it decides which
+/// trials are recorded).
+pub const FILES: [&str; 5] = [
+    "trials.csv",
+    "curves.csv",
+    "weights.csv",
+    "init_vectors.csv",
+    "timings.csv",
+];
 
 /// Writes `path` anew through `fill`: into a temporary file beside it, fsynced, then renamed
 /// over it, so a reader (or a crash) sees the old file or the new one, never half of one.

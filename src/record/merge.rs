@@ -97,8 +97,9 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<(PathBuf, Plan)> {
     prepare_dir(&dir, &manifest)?;
     let _lock = Lock::acquire(&dir)?;
     trials.write(&dir.join(FILES[0]))?;
-    rest[0].write(&dir.join(FILES[1]))?;
-    rest[1].write(&dir.join(FILES[2]))?;
+    for (rows, f) in rest.iter().zip(&FILES[1..]) {
+        rows.write(&dir.join(f))?;
+    }
     manifest.write(&dir.join("manifest.json"))?;
     Ok((dir, plan))
 }

@@ -89,8 +89,9 @@ pub fn recover(dir: &Path, plan: &Plan) -> Result<Existing> {
         .iter()
         .map(|&i| rows::trial_id(&plan.trials[i]))
         .collect();
-    keep_rows_of(&dir.join("curves.csv"), &done)?;
-    keep_rows_of(&dir.join("timings.csv"), &done)?;
+    for f in &super::canonical::FILES[1..] {
+        keep_rows_of(&dir.join(f), &done)?;
+    }
     Ok(e)
 }
 

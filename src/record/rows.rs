@@ -5,7 +5,7 @@
 //! large) so spreadsheets read them as numbers. `results/README.md` documents every column.
 
 use crate::plan::{Plan, Trial};
-use crate::train::{Metrics, Outcome};
+use crate::train::{Member, Metrics, Outcome};
 
 pub const TRIAL_HEADER: &[&str] = &[
     "trial_id",
@@ -51,6 +51,54 @@ pub const CURVE_HEADER: &[&str] = &[
 ];
 
 pub const TIMING_HEADER: &[&str] = &["trial_id", "chunk", "chunk_trials", "chunk_seconds"];
+
+pub const WEIGHT_HEADER: &[&str] = &[
+    "trial_id",
+    "layer",
+    "fan_in",
+    "fan_out",
+    "mean",
+    "std",
+    "max_abs",
+    "frobenius",
+    "spectral",
+];
+
+pub const VECTOR_HEADER: &[&str] = &["trial_id", "index", "value"];
+
+/// One row per weight layer of the trial's initial network.
+pub fn weight_rows(t: &Trial, m: &Member, dims: &[usize]) -> Vec<Vec<String>> {
+    (0..dims.len() - 1)
+        .map(|l| {
+            let f = m.layer_features(l, dims[l], dims[l + 1]);
+            vec![
+                trial_id(t),
+                l.to_string(),
+                dims[l].to_string(),
+                dims[l + 1].to_string(),
+                loss(f.mean),
+                loss(f.std),
+                loss(f.max_abs),
+                loss(f.frobenius),
+                loss(f.spectral),
+            ]
+        })
+        .collect()
+}
+
+/// One row per parameter of the initial network (as trained, in f32), when it has at most
+/// `max` parameters.
+pub fn vector_rows(t: &Trial, m: &Member, max: usize) -> Vec<Vec<String>> {
+    let flat = m.flat();
+    if flat.len() > max {
+        return Vec::new();
+    }
+    let id = trial_id(t);
+    flat.iter()
+        .enumerate()
+        .map(|(i, v)| vec![id.clone(), i.to_string(), loss(*v)])
+        .collect()
+}
 
 /// The trial id as written: `t` and 16 hex digits, so no spreadsheet mistakes it for a number.
 pub fn trial_id(t: &Trial) -> String {

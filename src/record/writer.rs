@@ -14,11 +14,13 @@ use std::path::{Path, PathBuf};
 use super::rows;
 use crate::error::{Error, Result};
 use crate::plan::{Chunk, Plan};
-use crate::train::Outcome;
+use crate::train::{Member, Outcome};
 
 /// A finished chunk: its outcomes in trial order and the seconds it took.
 pub struct Finished {
     pub outcomes: Vec<Outcome>,
+    /// The initial networks, for weights.csv and init_vectors.csv.
+    pub members: Vec<Member>,
     pub seconds: f64,
 }
 
@@ -26,6 +28,8 @@ pub struct Recorder<'a> {
     plan: &'a Plan,
     trials: Csv,
     curves: Csv,
+    weights: Csv,
+    vectors: Csv,
     timings: Csv,
     last: Option<usize>,
     in_order: bool,
@@ -83,6 +87,8 @@ impl<'a> Recorder<'a> {
             plan,
             trials: Csv::append(dir.join("trials.csv"), rows::TRIAL_HEADER)?,
             curves: Csv::append(dir.join("curves.csv"), rows::CURVE_HEADER)?,
+            weights: Csv::append(dir.join("weights.csv"), rows::WEIGHT_HEADER)?,
+            vectors: Csv::append(dir.join("init_vectors.csv"), rows::VECTOR_HEADER)?,
             timings: Csv::append(dir.join("timings.csv"), rows::TIMING_HEADER)?,
             last,
             in_order,
@@ -98,9 +104,18 @@ impl<'a> Recorder<'a> {
         written: &mut dyn FnMut(usize, &Outcome),
     ) -> Result<()> {
         let pairs = || chunk.trials.iter().zip(&done.outcomes);
-        for (&i, o) in pairs() {
-            for r in rows::curve_rows(&self.plan.trials[i], o) {
+        let max_params = self.plan.spec.weights_max_params as usize;
+        for ((&i, o), m) in pairs().zip(&done.members) {
+            let t = &self.plan.trials[i];
+            for r in rows::curve_rows(t, o) {
                 self.curves.row(&r)?;
+            }
+            let dims = self.plan.architecture(t).dims();
+            for r in rows::weight_rows(t, m, &dims) {
+                self.weights.row(&r)?;
+            }
+            for r in rows::vector_rows(t, m, max_params) {
+                self.vectors.row(&r)?;
             }
             self.timings.row(&[
                 rows::trial_id(&self.plan.trials[i]),
@@ -110,6 +125,8 @@ impl<'a> Recorder<'a> {
             ])?;
         }
         self.curves.flush()?;
+        self.weights.flush()?;
+        self.vectors.flush()?;
         self.timings.flush()?;
         for (&i, o) in pairs() {
             self.trials
