@@ -213,7 +213,7 @@ fn run_spec(args: RunArgs) -> Result<()> {
     let report = run::run(&plan, Some(&args.spec), &opts)?;
     let summary = crate::analyze::summarize(&report.dir)?;
     print_out(&format!(
-        "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, curves.csv, summary.csv, comparisons.csv, timings.csv, manifest.json)\n",
+        "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, manifest.json)\n",
         crate::analyze::summary::table(&summary.cells, 40),
         report.trained,
         report.seconds,
