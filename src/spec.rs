@@ -142,7 +142,7 @@ impl Spec {
         Ok(spec)
     }
 
-    /// Trials the plan will hold.
+    /// Trials the plan will hold (saturating: a grid too large to count is refused anyway).
     pub fn trial_count(&self) -> u64 {
         [
             self.datasets.len(),
@@ -155,8 +155,7 @@ impl Spec {
             self.replicates as usize,
         ]
         .iter()
-        .map(|&n| n as u64)
-        .product()
+        .fold(1u64, |acc, &n| acc.saturating_mul(n as u64))
     }
 
     /// The resolved spec as JSON, every default filled in: saved in the manifest and hashed.

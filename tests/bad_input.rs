@@ -187,3 +187,19 @@ fn bad_flags_are_usage_errors() {
     }
     assert!(!s.path("results").exists());
 }
+
+#[test]
+fn a_grid_too_large_to_count_is_refused_not_a_crash() {
+    // Found by the fuzz target (fuzz/regressions/trial-count-overflow.toml): the product of
+    // the axis lengths overflowed 64 bits.
+    let s = Scratch::new("overflow");
+    let spec = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/regressions/trial-count-overflow.toml"
+    ))
+    .unwrap();
+    s.write("spec.toml", &spec);
+    let r = s.run(&["plan", "spec.toml"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("more than the limit"), "{}", r.stderr);
+}
