@@ -149,8 +149,12 @@ if [ "$state" != idle ]; then
     skip "Slurm started but its node never became idle"
 fi
 
+up_s=$((SECONDS - t0))
+
 # ---- from here on Slurm is up: every failure is a failure ----------------------------------
+t_build=$SECONDS
 cargo build --release --quiet || fail "cargo build --release"
+build_s=$((SECONDS - t_build))
 exe=$repo/target/release/initbench
 work=$(mktemp -d /tmp/slurm-test.XXXXXX)
 chmod 755 "$work"
@@ -195,4 +199,4 @@ for f in trials.csv curves.csv; do
 done
 rows=$(($(wc -l <"$merged/trials.csv") - 1))
 
-echo "slurm-test: passed (array $array of 4 shards + merge $merge on $host in ${jobs_s} s; $rows trials; trials.csv and curves.csv identical to a local run; $((SECONDS - t0)) s in all)"
+echo "slurm-test: passed (array job $array, 4 shards, and merge job $merge on $host: $rows trials, trials.csv and curves.csv identical to a local run; Slurm up in $up_s s, build $build_s s, jobs $jobs_s s, $((SECONDS - t0)) s in all)"

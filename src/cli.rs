@@ -59,6 +59,29 @@ enum Command {
         /// Results folder
         dir: PathBuf,
     },
+    /// Map which regions of initial-weight space train, with a self-organizing map (no training)
+    Regions(RegionsArgs),
+    /// Draw the figures and write report.md for a results folder (no training)
+    Report {
+        /// Results folder
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RegionsArgs {
+    /// Results folder
+    dir: PathBuf,
+    /// What to map: whole initial vectors (small nets), per-layer features, or auto
+    #[arg(long, default_value = "auto", value_parser = ["auto", "vectors", "features"])]
+    input: String,
+    /// Map size as ROWSxCOLS [default: from the data]
+    #[arg(long)]
+    grid: Option<String>,
+    /// Keep hidden units in their recorded order (default: a canonical order that removes
+    /// permutation symmetry)
+    #[arg(long)]
+    raw_order: bool,
 }
 
 #[derive(Args, Debug)]
@@ -147,7 +170,7 @@ pub fn main() -> Result<()> {
         Some(Command::Sample(args)) => sample(&args),
         Some(Command::Merge { dirs, out }) => {
             let (dir, _) = crate::record::merge::merge(&dirs, out.as_deref())?;
-            let summary = crate::analyze::summarize(&dir)?;
+            let (summary, _) = crate::analyze::finish(&dir)?;
             print_out(&format!(
                 "{}\nMerged {} folders into {}/\n",
                 crate::analyze::summary::table(&summary.cells, 40),
@@ -168,6 +191,17 @@ pub fn main() -> Result<()> {
             Ok(())
         }
         Some(Command::Slurm(args)) => slurm(&args),
+        Some(Command::Regions(args)) => regions(&args),
+        Some(Command::Report { dir }) => {
+            let report = crate::report::write(&dir)?;
+            print_out(&format!(
+                "Wrote {} with {} figures (SVG and PNG) in {}/\n",
+                report.markdown.display(),
+                report.figures.len(),
+                dir.join(crate::report::FIGURE_DIR).display()
+            ));
+            Ok(())
+        }
     }
 }
 
@@ -211,15 +245,69 @@ fn run_spec(args: RunArgs) -> Result<()> {
         shard,
     };
     let report = run::run(&plan, Some(&args.spec), &opts)?;
-    let summary = crate::analyze::summarize(&report.dir)?;
+    let (summary, written) = crate::analyze::finish(&report.dir)?;
     print_out(&format!(
-        "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, manifest.json)\n",
+        "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, manifest.json)\nReport: {}\n",
         crate::analyze::summary::table(&summary.cells, 40),
         report.trained,
         report.seconds,
         if report.resumed > 0 { format!(" ({} were already recorded)", report.resumed) } else { String::new() },
-        report.dir.display()
+        report.dir.display(),
+        written.markdown.display()
     ));
+    Ok(())
+}
+
+fn regions(args: &RegionsArgs) -> Result<()> {
+    use crate::analyze::regions::{self, Input};
+    let grid = match &args.grid {
+        None => None,
+        Some(g) => {
+            let parsed = g
+                .split_once('x')
+                .and_then(|(r, c)| Some((r.parse::<usize>().ok()?, c.parse::<usize>().ok()?)))
+                .filter(|&(r, c)| r >= 1 && c >= 1 && r * c >= 2);
+            Some(parsed.ok_or_else(|| {
+                Error::Input(format!("--grid: expected ROWSxCOLS, e.g. 6x8, got `{g}`"))
+            })?)
+        }
+    };
+    let input = match args.input.as_str() {
+        "vectors" => Input::Vectors,
+        "features" => Input::Features,
+        _ => Input::Auto,
+    };
+    let opts = regions::Options {
+        input,
+        grid,
+        raw_order: args.raw_order,
+    };
+    let r = regions::regions(&args.dir, &opts)?;
+    let mut text = format!(
+        "Mapped {} trials ({} of {} dimensions) on a {}x{} SOM: quantization error {:.3}, topographic error {:.3}\n",
+        r.nodes.iter().map(|n| n.hits).sum::<usize>(),
+        if r.input == Input::Vectors { "initial weight vectors" } else { "features" },
+        r.dims,
+        r.som.rows,
+        r.som.cols,
+        r.quantization_error,
+        r.topographic_error
+    );
+    if let Some(c) = &r.chi_square {
+        text.push_str(&format!(
+            "node × outcome: χ² = {:.1}, df = {}, p = {:.3e} (smallest expected count {:.1})\n",
+            c.statistic, c.df, c.p_value, c.min_expected
+        ));
+    }
+    text.push_str("features that separate success from failure (AUC, best single rule):\n");
+    for s in r.separation.iter().take(5) {
+        text.push_str(&format!("  {}\n", s.describe()));
+    }
+    text.push_str(&format!(
+        "Wrote som_nodes.csv, regions.csv, separation.csv and som_fit.csv in {}/\n",
+        args.dir.display()
+    ));
+    print_out(&text);
     Ok(())
 }
 

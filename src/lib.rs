@@ -3,7 +3,8 @@
 //! Data flows one way, one module per stage:
 //! [`spec`] (read and validate an experiment) → [`plan`] (trials, seeds, cohorts) →
 //! [`train`] (cohorts as one tensor program) → [`record`] (CSV and manifest) →
-//! [`analyze`] (tallies). [`run`] drives the stages; [`cli`] is the thin command line.
+//! [`analyze`] (statistics from the results folder) → [`report`] (figures and report.md).
+//! [`run`] drives the stages; [`cli`] is the thin command line.
 
 pub mod analyze;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod model;
 pub mod params;
 pub mod plan;
 pub mod record;
+pub mod report;
 pub mod rng;
 pub mod run;
 pub mod slurm;

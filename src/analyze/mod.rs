@@ -2,6 +2,9 @@
 //! without retraining, and writes `summary.csv` and `comparisons.csv` beside the results.
 
 pub mod compare;
+pub mod regions;
+pub mod separation;
+pub mod som;
 pub mod summary;
 pub mod trials;
 
@@ -14,6 +17,27 @@ use crate::record::Manifest;
 pub struct Summarized {
     pub cells: Vec<summary::CellSummary>,
     pub comparisons: Vec<compare::Comparison>,
+}
+
+/// Largest sweep whose weight-space map is drawn at the end of a run (the map's training time
+/// grows with trials × nodes; `initbench regions` maps any size on request).
+pub const AUTO_REGIONS_MAX_TRIALS: usize = 20_000;
+
+/// Everything a finished run ends with: the summary, the weight-space map (for sweeps of at
+/// least 4 and at most [`AUTO_REGIONS_MAX_TRIALS`] trials) and the report.
+pub fn finish(dir: &Path) -> Result<(Summarized, crate::report::Report)> {
+    let summary = summarize(dir)?;
+    let trials: usize = summary.cells.iter().map(|c| c.n).sum();
+    if (4..=AUTO_REGIONS_MAX_TRIALS).contains(&trials) {
+        let opts = regions::Options {
+            input: regions::Input::Auto,
+            grid: None,
+            raw_order: false,
+        };
+        regions::regions(dir, &opts)?;
+    }
+    let report = crate::report::write(dir)?;
+    Ok((summary, report))
 }
 
 /// Writes `summary.csv` and `comparisons.csv` for the results in `dir`.

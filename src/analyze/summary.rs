@@ -286,6 +286,11 @@ mod tests {
             final_train_acc: acc,
             final_test_acc: None,
             best_test_acc: None,
+            init_loss: None,
+            init_grad_norm_first: None,
+            init_grad_norm_last: None,
+            init_act_std_first: None,
+            init_act_std_last: None,
         }
     }
 

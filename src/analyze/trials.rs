@@ -24,6 +24,11 @@ pub struct TrialRecord {
     pub final_train_acc: Option<f64>,
     pub final_test_acc: Option<f64>,
     pub best_test_acc: Option<f64>,
+    pub init_loss: Option<f64>,
+    pub init_grad_norm_first: Option<f64>,
+    pub init_grad_norm_last: Option<f64>,
+    pub init_act_std_first: Option<f64>,
+    pub init_act_std_last: Option<f64>,
 }
 
 /// The axes that name a cell (everything but the replicate), in column order.

@@ -1,0 +1,853 @@
+//! A Kohonen Self-Organizing Map (Kohonen 1982, Biol. Cybern. 43:59) of initial-weight vectors,
+//! and the per-node outcome statistics that turn it into a map of which regions of weight space
+//! train (Adam, Karras & Vrahatis 2008, who mapped MLP initial weights this way).
+//!
+//! Design, and why:
+//! - **Grid size.** [`SomConfig::for_data`] uses the SOM Toolbox heuristic of ⌈5·√n⌉ map units
+//!   (Vesanto & Alhoniemi 2000, IEEE Trans. Neural Netw. 11:586; SOM Toolbox `som_topol_struct`)
+//!   on a square-ish grid. [`SomConfig::for_data_shaped`] does what the toolbox does when it has
+//!   the data: the side ratio is √(λ₁/λ₂) of the two largest principal-component variances,
+//!   the longer side (`rows`) along the first component. Both keep at least 2 nodes per side.
+//! - **Initialization: linear** along the first two principal components (Kohonen 2001,
+//!   *Self-Organizing Maps* 3rd ed., §3.7; the toolbox default `som_lininit`): node (r, c) starts
+//!   at mean + a_r·√λ₁·v₁ + b_c·√λ₂·v₂ with a, b evenly spaced on [−1, 1] along the grid's
+//!   longer and shorter side. It needs no random numbers (the components come from power
+//!   iteration from a fixed start vector), so the seed only decides the sample order.
+//! - **Training: mini-batch online.** Each epoch visits every sample once, in an order drawn
+//!   from `rng::stream(rng::derive(seed, SOM_TAG), epoch)`. Samples are taken [`BATCH`] at a
+//!   time; one candle matmul gives the whole batch's squared distances to the current
+//!   prototypes (‖x‖² − 2x·w + ‖w‖²) and so their best-matching units, and then the batch's
+//!   samples update the prototypes one after another on the host with Kohonen's rule
+//!   w ← w + α(t)·h·(x − w), h = exp(−d²_grid/(2σ(t)²)) (d_grid Euclidean between (row, col)
+//!   positions). Within a batch the BMUs are those of the prototypes at the batch's start.
+//!   σ and α decay exponentially, σ(t) = σ₀·(σ_end/σ₀)^(t/(T−1)) over the T = epochs·n
+//!   updates. Updates whose coefficient α·h is below 1e-10 are skipped.
+//! - **Determinism.** The matmul's rounding depends on the gemm kernel, so its distances are
+//!   only used to shortlist: every node within a rounding bound of the best (or second-best)
+//!   approximate distance is re-scored on the host by Σ(x_k − w_k)², summed in index order, and
+//!   the smallest wins, ties going to the lowest node index. BMUs — and so prototypes — are
+//!   therefore bitwise reproducible for the same input and seed, independent of thread count
+//!   or batch size, and [`Som::assign`] always agrees with [`Som::bmu`].
+//! - **Neighbours** (topographic error and U-matrix) are the 8-neighbourhood on the rectangular
+//!   grid: nodes whose row and column each differ by at most 1.
+//!
+//! Callers should set `RAYON_NUM_THREADS` (candle re-reads /proc/cpuinfo on every matmul
+//! otherwise; `../shared/CANDLE-NOTES.md`). Inputs must be finite; [`standardize`] them first
+//! when features have different units.
+
+use candle_core::{Device, Tensor};
+
+use crate::rng;
+use crate::stats;
+
+/// Samples per candle distance matmul during training: the prototypes move after every
+/// sample, so a batch's BMUs are those of the prototypes at its start.
+pub const BATCH: usize = 32;
+/// Rows per distance matmul when assigning data to a trained map.
+const ASSIGN_CHUNK: usize = 1024;
+/// Tag mixed into the seed so that the SOM's order streams never coincide with other uses of
+/// the same seed elsewhere in initbench.
+const SOM_TAG: u64 = 0x534f_4d00; // "SOM\0"
+/// Fixed seed of the power iteration's start vector (not the user's seed: the linear
+/// initialization is the same for every seed).
+const PCA_SEED: u64 = 0x5043_4100; // "PCA\0"
+/// Neighbourhood coefficients α·h below this are not applied.
+const MIN_COEF: f64 = 1e-10;
+
+/// How to build and train a map.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SomConfig {
+    pub rows: usize,
+    pub cols: usize,
+    /// Passes over the data.
+    pub epochs: usize,
+    /// Neighbourhood radius (grid units) at the first update.
+    pub sigma0: f64,
+    /// Neighbourhood radius at the last update.
+    pub sigma_end: f64,
+    /// Learning rate at the first update.
+    pub lr0: f64,
+    /// Learning rate at the last update.
+    pub lr_end: f64,
+    /// Decides the sample order (and nothing else).
+    pub seed: u64,
+}
+
+impl SomConfig {
+    /// Defaults for `n_samples` samples when only the count is known: ⌈5·√n⌉ units (at least 4)
+    /// on a square-ish grid (`rows` = round(√units) ≥ 2, `cols` = round(units/rows), so
+    /// `cols ≥ rows`); σ₀ = max(rows, cols)/2 so the first updates move the whole map,
+    /// σ_end = 0.5 so the last move essentially one node; α from 0.5 to 0.01; 20 epochs.
+    pub fn for_data(n_samples: usize, seed: u64) -> SomConfig {
+        let (long, short) = grid_shape(map_units(n_samples), 1.0);
+        SomConfig::with_grid(short, long, seed)
+    }
+
+    /// Like [`SomConfig::for_data`], but the grid's side ratio follows the data: √(λ₁/λ₂) of the
+    /// two largest principal-component variances (capped so the short side keeps ≥ 2 nodes),
+    /// `rows` being the longer side. Square-ish when λ₂ = λ₁ or there are fewer than 2 samples.
+    pub fn for_data_shaped(data: &[Vec<f64>], seed: u64) -> SomConfig {
+        let units = map_units(data.len());
+        let pcs = principal_components(data, 2);
+        let ratio = match (pcs.components.first(), pcs.components.get(1)) {
+            (Some(&(l1, _)), Some(&(l2, _))) if l1 > 0.0 => {
+                if l2 > 0.0 {
+                    (l1 / l2).sqrt()
+                } else {
+                    f64::INFINITY
+                }
+            }
+            _ => 1.0,
+        };
+        let (long, short) = grid_shape(units, ratio);
+        SomConfig::with_grid(long, short, seed)
+    }
+
+    /// The defaults above for a given grid.
+    pub fn with_grid(rows: usize, cols: usize, seed: u64) -> SomConfig {
+        SomConfig {
+            rows,
+            cols,
+            epochs: 20,
+            sigma0: (rows.max(cols) as f64 / 2.0).max(0.5),
+            sigma_end: 0.5,
+            lr0: 0.5,
+            lr_end: 0.01,
+            seed,
+        }
+    }
+
+    /// rows · cols.
+    pub fn nodes(&self) -> usize {
+        self.rows * self.cols
+    }
+}
+
+/// ⌈5·√n⌉, at least 4.
+fn map_units(n: usize) -> usize {
+    ((5.0 * (n as f64).sqrt()).ceil() as usize).max(4)
+}
+
+/// (long, short) sides for `units` nodes with side ratio `ratio` ≥ 1 (capped at units/4 so that
+/// short ≥ 2).
+fn grid_shape(units: usize, ratio: f64) -> (usize, usize) {
+    let ratio = ratio.clamp(1.0, (units as f64 / 4.0).max(1.0));
+    let short = ((units as f64 / ratio).sqrt().round() as usize).max(2);
+    let long = ((units as f64 / short as f64).round() as usize).max(short);
+    (long, short)
+}
+
+/// z-scores each column: (x − mean)/sd with the sample sd (n − 1 denominator). Columns with
+/// sd = 0 (or fewer than 2 rows) become 0. Returns the scaled rows and each column's
+/// (mean, sd). Rows must all have the first row's length. Non-finite values are not treated
+/// specially: they make their column's mean and sd non-finite.
+pub fn standardize(data: &[Vec<f64>]) -> (Vec<Vec<f64>>, Vec<(f64, f64)>) {
+    let dim = data.first().map_or(0, Vec::len);
+    assert!(
+        data.iter().all(|r| r.len() == dim),
+        "standardize: rows differ in length"
+    );
+    let n = data.len() as f64;
+    let params: Vec<(f64, f64)> = (0..dim)
+        .map(|j| {
+            let mean = data.iter().map(|r| r[j]).sum::<f64>() / n;
+            let sd = if data.len() > 1 {
+                (data.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+            } else {
+                0.0
+            };
+            (mean, sd)
+        })
+        .collect();
+    let scaled = data
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&params)
+                .map(|(&x, &(m, s))| if s > 0.0 { (x - m) / s } else { 0.0 })
+                .collect()
+        })
+        .collect();
+    (scaled, params)
+}
+
+/// The mean and the leading principal components of a data set.
+struct Pcs {
+    mean: Vec<f64>,
+    /// (variance, unit vector), largest variance first; a component with variance 0 has a zero
+    /// vector.
+    components: Vec<(f64, Vec<f64>)>,
+}
+
+/// The `k` largest principal components by power iteration with deflation on the centred data
+/// (never forming the covariance matrix, so it stays O(n·d) per iteration for wide weight
+/// vectors). Deterministic: the start vectors come from a fixed stream.
+fn principal_components(data: &[Vec<f64>], k: usize) -> Pcs {
+    let n = data.len();
+    let dim = data.first().map_or(0, Vec::len);
+    let mut mean = vec![0.0; dim];
+    for r in data {
+        for (m, x) in mean.iter_mut().zip(r) {
+            *m += x;
+        }
+    }
+    for m in &mut mean {
+        *m /= n.max(1) as f64;
+    }
+    let centred: Vec<Vec<f64>> = data
+        .iter()
+        .map(|r| r.iter().zip(&mean).map(|(x, m)| x - m).collect())
+        .collect();
+    let mut components: Vec<(f64, Vec<f64>)> = Vec::new();
+    if n < 2 || dim == 0 {
+        return Pcs {
+            mean,
+            components: (0..k).map(|_| (0.0, vec![0.0; dim])).collect(),
+        };
+    }
+    // C·v = Xᵀ(X·v)/(n − 1), projected off the components already found.
+    let cov_times = |v: &[f64], found: &[(f64, Vec<f64>)]| -> Vec<f64> {
+        let mut out = vec![0.0; dim];
+        for r in &centred {
+            let p = dot(r, v);
+            for (o, x) in out.iter_mut().zip(r) {
+                *o += p * x;
+            }
+        }
+        for o in &mut out {
+            *o /= (n - 1) as f64;
+        }
+        orthogonalize(&mut out, found);
+        out
+    };
+    for c in 0..k.min(dim) {
+        let mut start = rng::stream(PCA_SEED, c as u64);
+        let mut v: Vec<f64> = (0..dim).map(|_| rng::normal(&mut start)).collect();
+        orthogonalize(&mut v, &components);
+        let mut lambda = 0.0;
+        if normalize(&mut v) {
+            for _ in 0..300 {
+                let mut u = cov_times(&v, &components);
+                lambda = dot(&u, &v);
+                if !normalize(&mut u) {
+                    lambda = 0.0;
+                    v.iter_mut().for_each(|x| *x = 0.0);
+                    break;
+                }
+                let change: f64 = u.iter().zip(&v).map(|(a, b)| (a - b).powi(2)).sum();
+                v = u;
+                if change < 1e-20 {
+                    break;
+                }
+            }
+        } else {
+            v.iter_mut().for_each(|x| *x = 0.0);
+        }
+        components.push((lambda.max(0.0), v));
+    }
+    while components.len() < k {
+        components.push((0.0, vec![0.0; dim]));
+    }
+    Pcs { mean, components }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Scales `v` to unit length; false (leaving it unchanged) when its length is 0 or not finite.
+fn normalize(v: &mut [f64]) -> bool {
+    let norm = dot(v, v).sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        v.iter_mut().for_each(|x| *x /= norm);
+        true
+    } else {
+        false
+    }
+}
+
+/// Removes from `v` its projection on each (unit or zero) vector in `basis`.
+fn orthogonalize(v: &mut [f64], basis: &[(f64, Vec<f64>)]) {
+    for (_, b) in basis {
+        let p = dot(v, b);
+        for (x, y) in v.iter_mut().zip(b) {
+            *x -= p * y;
+        }
+    }
+}
+
+/// Squared Euclidean distance, summed in index order (the exact, reproducible score).
+fn sq_dist(x: &[f64], w: &[f64]) -> f64 {
+    x.iter().zip(w).map(|(a, b)| (a - b) * (a - b)).sum()
+}
+
+/// A trained (or initialized) map. Node `i` sits at row `i / cols`, column `i % cols`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Som {
+    pub rows: usize,
+    pub cols: usize,
+    pub dim: usize,
+    /// One prototype (codebook vector) of length `dim` per node, row-major.
+    pub prototypes: Vec<Vec<f64>>,
+}
+
+impl Som {
+    /// The linearly initialized, untrained map (see the module notes): what [`Som::train`]
+    /// starts from. Every prototype is the data mean when there are fewer than 2 samples.
+    ///
+    /// # Panics
+    /// When `cfg.rows` or `cfg.cols` is 0 or the rows differ in length.
+    pub fn initialize(data: &[Vec<f64>], cfg: &SomConfig) -> Som {
+        assert!(
+            cfg.rows > 0 && cfg.cols > 0,
+            "SOM grid must be at least 1×1"
+        );
+        let dim = data.first().map_or(0, Vec::len);
+        assert!(
+            data.iter().all(|r| r.len() == dim),
+            "SOM data rows differ in length"
+        );
+        let pcs = principal_components(data, 2);
+        let (l1, v1) = &pcs.components[0];
+        let (l2, v2) = &pcs.components[1];
+        let spread = |i: usize, len: usize| {
+            if len > 1 {
+                -1.0 + 2.0 * i as f64 / (len - 1) as f64
+            } else {
+                0.0
+            }
+        };
+        let (s1, s2) = (l1.sqrt(), l2.sqrt());
+        let mut prototypes = Vec::with_capacity(cfg.nodes());
+        for r in 0..cfg.rows {
+            for c in 0..cfg.cols {
+                // The first component runs along the longer side of the grid.
+                let (a, b) = if cfg.rows >= cfg.cols {
+                    (spread(r, cfg.rows), spread(c, cfg.cols))
+                } else {
+                    (spread(c, cfg.cols), spread(r, cfg.rows))
+                };
+                prototypes.push(
+                    (0..dim)
+                        .map(|k| pcs.mean[k] + a * s1 * v1[k] + b * s2 * v2[k])
+                        .collect(),
+                );
+            }
+        }
+        Som {
+            rows: cfg.rows,
+            cols: cfg.cols,
+            dim,
+            prototypes,
+        }
+    }
+
+    /// Trains a map on `data` (one sample per row) as described in the module notes.
+    /// Deterministic: the same data and config give bitwise-identical prototypes.
+    ///
+    /// # Panics
+    /// When the grid is empty, rows differ in length, a value is not finite, or σ₀, σ_end,
+    /// α₀, α_end are not positive and finite.
+    pub fn train(data: &[Vec<f64>], cfg: &SomConfig) -> Som {
+        for (name, v) in [
+            ("sigma0", cfg.sigma0),
+            ("sigma_end", cfg.sigma_end),
+            ("lr0", cfg.lr0),
+            ("lr_end", cfg.lr_end),
+        ] {
+            assert!(
+                v > 0.0 && v.is_finite(),
+                "SOM {name} must be positive, got {v}"
+            );
+        }
+        assert!(
+            data.iter().flatten().all(|x| x.is_finite()),
+            "SOM data must be finite"
+        );
+        let mut som = Som::initialize(data, cfg);
+        let n = data.len();
+        let total = cfg.epochs * n;
+        if total == 0 || som.dim == 0 {
+            return som;
+        }
+        let base = rng::derive(cfg.seed, SOM_TAG);
+        let mut t = 0usize;
+        let mut hr = vec![0.0; som.rows];
+        let mut hc = vec![0.0; som.cols];
+        for epoch in 0..cfg.epochs {
+            let order = rng::permutation(&mut rng::stream(base, epoch as u64), n);
+            for chunk in order.chunks(BATCH) {
+                let batch: Vec<&[f64]> = chunk.iter().map(|&i| data[i].as_slice()).collect();
+                let bmus = som.nearest(&batch, 1);
+                for (x, best) in batch.iter().zip(bmus) {
+                    let frac = if total > 1 {
+                        t as f64 / (total - 1) as f64
+                    } else {
+                        0.0
+                    };
+                    let sigma = cfg.sigma0 * (cfg.sigma_end / cfg.sigma0).powf(frac);
+                    let lr = cfg.lr0 * (cfg.lr_end / cfg.lr0).powf(frac);
+                    som.update(x, best[0], sigma, lr, &mut hr, &mut hc);
+                    t += 1;
+                }
+            }
+        }
+        som
+    }
+
+    /// One Kohonen step towards `x` around node `bmu`. The Gaussian is separable on the grid,
+    /// so it is built from per-row and per-column factors.
+    fn update(
+        &mut self,
+        x: &[f64],
+        bmu: usize,
+        sigma: f64,
+        lr: f64,
+        hr: &mut [f64],
+        hc: &mut [f64],
+    ) {
+        let (br, bc) = (bmu / self.cols, bmu % self.cols);
+        let inv = 1.0 / (2.0 * sigma * sigma);
+        for (d, h) in hr.iter_mut().enumerate() {
+            *h = (-((d * d) as f64) * inv).exp();
+        }
+        for (d, h) in hc.iter_mut().enumerate() {
+            *h = (-((d * d) as f64) * inv).exp();
+        }
+        for r in 0..self.rows {
+            let a = lr * hr[r.abs_diff(br)];
+            if a < MIN_COEF {
+                continue;
+            }
+            for c in 0..self.cols {
+                let coef = a * hc[c.abs_diff(bc)];
+                if coef < MIN_COEF {
+                    continue;
+                }
+                let w = &mut self.prototypes[r * self.cols + c];
+                for (wk, xk) in w.iter_mut().zip(x) {
+                    *wk += coef * (xk - *wk);
+                }
+            }
+        }
+    }
+
+    /// Number of nodes, rows · cols.
+    pub fn nodes(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// (row, column) of a node.
+    pub fn position(&self, node: usize) -> (usize, usize) {
+        (node / self.cols, node % self.cols)
+    }
+
+    /// Whether two distinct nodes are grid neighbours (8-neighbourhood).
+    pub fn are_neighbours(&self, a: usize, b: usize) -> bool {
+        let ((ra, ca), (rb, cb)) = (self.position(a), self.position(b));
+        a != b && ra.abs_diff(rb) <= 1 && ca.abs_diff(cb) <= 1
+    }
+
+    /// The best-matching unit of `x`: the node with the smallest squared distance (summed in
+    /// index order), ties to the lowest index.
+    pub fn bmu(&self, x: &[f64]) -> usize {
+        assert_eq!(x.len(), self.dim, "SOM bmu: sample has the wrong length");
+        let mut best = 0;
+        let mut best_d = f64::INFINITY;
+        for (j, w) in self.prototypes.iter().enumerate() {
+            let d = sq_dist(x, w);
+            if d < best_d {
+                best = j;
+                best_d = d;
+            }
+        }
+        best
+    }
+
+    /// The BMU of every sample (the same as [`Som::bmu`] on each, computed in batches with
+    /// candle).
+    pub fn assign(&self, data: &[Vec<f64>]) -> Vec<usize> {
+        self.nearest_all(data, 1)
+            .into_iter()
+            .map(|b| b[0])
+            .collect()
+    }
+
+    /// Mean Euclidean distance from each sample to its BMU's prototype; 0 for no data.
+    pub fn quantization_error(&self, data: &[Vec<f64>]) -> f64 {
+        if data.is_empty() {
+            return 0.0;
+        }
+        let bmus = self.assign(data);
+        let total: f64 = data
+            .iter()
+            .zip(&bmus)
+            .map(|(x, &b)| sq_dist(x, &self.prototypes[b]).sqrt())
+            .sum();
+        total / data.len() as f64
+    }
+
+    /// Fraction of samples whose first and second BMUs are not grid neighbours
+    /// (8-neighbourhood; Kiviluoto 1996). 0 for no data or a map with a single node.
+    pub fn topographic_error(&self, data: &[Vec<f64>]) -> f64 {
+        if data.is_empty() || self.nodes() < 2 {
+            return 0.0;
+        }
+        let best = self.nearest_all(data, 2);
+        let errors = best
+            .iter()
+            .filter(|b| !self.are_neighbours(b[0], b[1]))
+            .count();
+        errors as f64 / data.len() as f64
+    }
+
+    /// The U-matrix (Ultsch & Siemon 1990): per node, the mean Euclidean distance from its
+    /// prototype to those of its grid neighbours (8-neighbourhood); 0 for a node with none.
+    /// High values mark cluster borders.
+    pub fn u_matrix(&self) -> Vec<f64> {
+        (0..self.nodes())
+            .map(|j| {
+                let (r, c) = self.position(j);
+                let mut sum = 0.0;
+                let mut count = 0usize;
+                for nr in r.saturating_sub(1)..=(r + 1).min(self.rows - 1) {
+                    for nc in c.saturating_sub(1)..=(c + 1).min(self.cols - 1) {
+                        let k = nr * self.cols + nc;
+                        if k != j {
+                            sum += sq_dist(&self.prototypes[j], &self.prototypes[k]).sqrt();
+                            count += 1;
+                        }
+                    }
+                }
+                if count > 0 {
+                    sum / count as f64
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    /// The `k` nearest nodes of every sample, nearest first, in chunks.
+    fn nearest_all(&self, data: &[Vec<f64>], k: usize) -> Vec<Vec<usize>> {
+        assert!(
+            data.iter().all(|r| r.len() == self.dim),
+            "SOM: samples must have the map's dimension"
+        );
+        let mut out = Vec::with_capacity(data.len());
+        for chunk in data.chunks(ASSIGN_CHUNK) {
+            let batch: Vec<&[f64]> = chunk.iter().map(Vec::as_slice).collect();
+            out.extend(self.nearest(&batch, k));
+        }
+        out
+    }
+
+    /// The `k` (≤ nodes) nearest nodes of each sample in `batch`, nearest first, ties to the
+    /// lowest index. One candle matmul gives approximate squared distances; every node within
+    /// a rounding bound of the k-th smallest is re-scored exactly on the host.
+    fn nearest(&self, batch: &[&[f64]], k: usize) -> Vec<Vec<usize>> {
+        let m = self.nodes();
+        let k = k.min(m);
+        if batch.is_empty() {
+            return Vec::new();
+        }
+        if self.dim == 0 {
+            return vec![(0..k).collect(); batch.len()];
+        }
+        let d = self.dim;
+        let flat_x: Vec<f64> = batch.iter().flat_map(|x| x.iter().copied()).collect();
+        let flat_w: Vec<f64> = self.prototypes.iter().flatten().copied().collect();
+        let cross: Vec<Vec<f64>> = (|| {
+            let x = Tensor::from_vec(flat_x, (batch.len(), d), &Device::Cpu)?;
+            let w = Tensor::from_vec(flat_w, (m, d), &Device::Cpu)?;
+            x.matmul(&w.t()?)?.to_vec2::<f64>()
+        })()
+        .expect("candle distance matmul on the CPU");
+        let ww: Vec<f64> = self.prototypes.iter().map(|w| dot(w, w)).collect();
+        let max_ww = ww.iter().copied().fold(0.0, f64::max);
+        // Each approximate distance is within about d·ε·(‖x‖² + ‖w‖²) of the exact one; allow
+        // a wide margin so the true k nearest are always shortlisted.
+        let slack = 8.0 * (d as f64 + 4.0) * f64::EPSILON;
+        batch
+            .iter()
+            .zip(cross)
+            .map(|(x, xw)| {
+                let xx = dot(x, x);
+                let approx: Vec<f64> = xw
+                    .iter()
+                    .zip(&ww)
+                    .map(|(p, w2)| xx - 2.0 * p + w2)
+                    .collect();
+                let mut sorted = approx.clone();
+                sorted.select_nth_unstable_by(k - 1, f64::total_cmp);
+                let cutoff = sorted[k - 1] + slack * (xx + max_ww) + f64::MIN_POSITIVE;
+                let mut shortlist: Vec<(f64, usize)> = approx
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| **a <= cutoff)
+                    .map(|(j, _)| (sq_dist(x, &self.prototypes[j]), j))
+                    .collect();
+                shortlist.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                shortlist.iter().take(k).map(|p| p.1).collect()
+            })
+            .collect()
+    }
+}
+
+/// Outcomes of the trials that landed on one node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeStats {
+    pub node: usize,
+    pub hits: usize,
+    pub successes: usize,
+    /// successes / hits; None for an empty node.
+    pub success_rate: Option<f64>,
+    /// Wilson 95% interval for the success rate; None for an empty node.
+    pub ci: Option<(f64, f64)>,
+}
+
+/// Per-node hits, successes, success rate and Wilson 95% interval, for nodes `0..nodes`.
+///
+/// # Panics
+/// When `assign` and `success` differ in length or a node index is ≥ `nodes`.
+pub fn node_table(assign: &[usize], nodes: usize, success: &[bool]) -> Vec<NodeStats> {
+    let counts = node_counts(assign, nodes, success);
+    counts
+        .iter()
+        .enumerate()
+        .map(|(node, &(hits, successes))| NodeStats {
+            node,
+            hits,
+            successes,
+            success_rate: (hits > 0).then(|| successes as f64 / hits as f64),
+            ci: stats::wilson(successes as u64, hits as u64, 0.95),
+        })
+        .collect()
+}
+
+/// Pearson's χ² test of independence of node and outcome (success/failure), over the nodes with
+/// at least one hit (`stats::chi_square_independence`). None when fewer than two nodes have
+/// hits or every trial has the same outcome. With many sparse nodes the expected counts are
+/// small: check `min_expected` before trusting a borderline p.
+///
+/// # Panics
+/// As [`node_table`].
+pub fn node_outcome_test(
+    assign: &[usize],
+    nodes: usize,
+    success: &[bool],
+) -> Option<stats::ChiSquareTest> {
+    let table: Vec<Vec<u64>> = node_counts(assign, nodes, success)
+        .into_iter()
+        .filter(|&(hits, _)| hits > 0)
+        .map(|(hits, s)| vec![s as u64, (hits - s) as u64])
+        .collect();
+    stats::chi_square_independence(&table)
+}
+
+/// (hits, successes) per node.
+fn node_counts(assign: &[usize], nodes: usize, success: &[bool]) -> Vec<(usize, usize)> {
+    assert_eq!(
+        assign.len(),
+        success.len(),
+        "node assignments and outcomes differ in length"
+    );
+    let mut counts = vec![(0usize, 0usize); nodes];
+    for (&node, &ok) in assign.iter().zip(success) {
+        assert!(node < nodes, "node {node} out of range 0..{nodes}");
+        counts[node].0 += 1;
+        counts[node].1 += usize::from(ok);
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() {
+        // candle re-reads /proc/cpuinfo on every matmul unless this is set.
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+    }
+
+    /// 4 Gaussian blobs (sd 1) in 6-D, 100 points each, centres 6 apart along axes b
+    /// (pairwise 8.5 apart). Returns the points, their blob and the centres.
+    fn blobs(seed: u64) -> (Vec<Vec<f64>>, Vec<usize>, Vec<Vec<f64>>) {
+        let mut r = rng::stream(seed, 0);
+        let centres: Vec<Vec<f64>> = (0..4)
+            .map(|b| (0..6).map(|k| if k == b { 6.0 } else { 0.0 }).collect())
+            .collect();
+        let mut data = Vec::new();
+        let mut label = Vec::new();
+        for i in 0..400 {
+            let b = i % 4;
+            data.push(centres[b].iter().map(|c| c + rng::normal(&mut r)).collect());
+            label.push(b);
+        }
+        (data, label, centres)
+    }
+
+    #[test]
+    fn grid_heuristics() {
+        let cfg = SomConfig::for_data(400, 1);
+        assert_eq!((cfg.rows, cfg.cols), (10, 10));
+        assert_eq!(cfg.sigma0, 5.0);
+        assert_eq!(
+            (cfg.sigma_end, cfg.lr0, cfg.lr_end, cfg.epochs),
+            (0.5, 0.5, 0.01, 20)
+        );
+        let cfg = SomConfig::for_data(1000, 1); // 159 units
+        assert_eq!((cfg.rows, cfg.cols), (13, 13));
+        assert!(cfg.rows * cfg.cols >= 150);
+        assert_eq!(SomConfig::for_data(0, 1).nodes(), 4);
+        // Elongated data: sd 4 along one axis, 1 along the other → ratio 4 (λ ratio 16).
+        let mut r = rng::stream(2, 0);
+        let data: Vec<Vec<f64>> = (0..400)
+            .map(|_| vec![rng::normal(&mut r), 4.0 * rng::normal(&mut r)])
+            .collect();
+        let cfg = SomConfig::for_data_shaped(&data, 1);
+        assert_eq!((cfg.rows, cfg.cols), (20, 5));
+        // Degenerate: one-dimensional data keeps two columns.
+        let line: Vec<Vec<f64>> = (0..100).map(|i| vec![i as f64, 0.0]).collect();
+        let cfg = SomConfig::for_data_shaped(&line, 1);
+        assert_eq!((cfg.rows, cfg.cols), (25, 2));
+    }
+
+    #[test]
+    fn standardize_z_scores_and_constant_columns() {
+        let data = vec![vec![1.0, 5.0], vec![2.0, 5.0], vec![3.0, 5.0]];
+        let (z, params) = standardize(&data);
+        assert_eq!(params, vec![(2.0, 1.0), (5.0, 0.0)]);
+        assert_eq!(z, vec![vec![-1.0, 0.0], vec![0.0, 0.0], vec![1.0, 0.0]]);
+        assert_eq!(standardize(&[]), (vec![], vec![]));
+    }
+
+    #[test]
+    fn blobs_map_to_pure_distinct_regions() {
+        setup();
+        let (data, label, centres) = blobs(11);
+        let cfg = SomConfig::for_data(data.len(), 7);
+        let som = Som::train(&data, &cfg);
+        let assign = som.assign(&data);
+        // Batch (candle) assignment agrees with the host BMU.
+        for (x, &a) in data.iter().zip(&assign) {
+            assert_eq!(som.bmu(x), a);
+        }
+        // Purity: each node's majority blob holds ≥ 95% of its hits.
+        let mut per_node = vec![[0usize; 4]; som.nodes()];
+        for (&a, &b) in assign.iter().zip(&label) {
+            per_node[a][b] += 1;
+        }
+        for counts in &per_node {
+            let hits: usize = counts.iter().sum();
+            let top = *counts.iter().max().unwrap();
+            assert!(hits == 0 || top as f64 >= 0.95 * hits as f64, "{counts:?}");
+        }
+        // The blob centres have 4 distinct BMUs.
+        let mut centre_bmus: Vec<usize> = centres.iter().map(|c| som.bmu(c)).collect();
+        centre_bmus.sort();
+        centre_bmus.dedup();
+        assert_eq!(centre_bmus.len(), 4);
+        // Training improves on the linear initialization; the map is topologically ordered.
+        let initial = Som::initialize(&data, &cfg);
+        let (qe0, qe) = (
+            initial.quantization_error(&data),
+            som.quantization_error(&data),
+        );
+        assert!(qe < 0.8 * qe0, "qe {qe} vs initial {qe0}");
+        let te = som.topographic_error(&data);
+        assert!(te < 0.1, "topographic error {te}");
+        // The U-matrix is higher between blobs than inside them: its maximum is well above its
+        // median.
+        let mut u = som.u_matrix();
+        assert_eq!(u.len(), som.nodes());
+        u.sort_by(f64::total_cmp);
+        assert!(u[u.len() - 1] > 2.0 * u[u.len() / 2], "{u:?}");
+    }
+
+    #[test]
+    fn training_is_deterministic_per_seed() {
+        setup();
+        let (data, _, _) = blobs(3);
+        let cfg = SomConfig::for_data(data.len(), 42);
+        let bits =
+            |s: &Som| -> Vec<u64> { s.prototypes.iter().flatten().map(|x| x.to_bits()).collect() };
+        let a = Som::train(&data, &cfg);
+        let b = Som::train(&data, &cfg);
+        assert_eq!(bits(&a), bits(&b));
+        let c = Som::train(&data, &SomConfig { seed: 43, ..cfg });
+        assert_ne!(bits(&a), bits(&c));
+    }
+
+    #[test]
+    fn node_outcome_test_detects_blob_driven_success_only() {
+        setup();
+        let (data, label, _) = blobs(5);
+        let som = Som::train(&data, &SomConfig::for_data(data.len(), 9));
+        let assign = som.assign(&data);
+        let by_blob: Vec<bool> = label.iter().map(|&b| b < 2).collect();
+        let test = node_outcome_test(&assign, som.nodes(), &by_blob).unwrap();
+        assert!(test.p_value < 1e-10, "{test:?}");
+        let mut r = rng::stream(77, 0);
+        let coin: Vec<bool> = (0..data.len())
+            .map(|_| rng::uniform(&mut r) < 0.5)
+            .collect();
+        let test = node_outcome_test(&assign, som.nodes(), &coin).unwrap();
+        assert!(test.p_value > 0.001, "{test:?}");
+        // The table agrees with the assignment.
+        let table = node_table(&assign, som.nodes(), &by_blob);
+        assert_eq!(table.iter().map(|s| s.hits).sum::<usize>(), data.len());
+        for s in &table {
+            match s.success_rate {
+                None => assert_eq!((s.hits, s.ci), (0, None)),
+                Some(p) => {
+                    let (lo, hi) = s.ci.unwrap();
+                    assert!(lo <= p && p <= hi);
+                    assert!(p == 0.0 || p == 1.0, "blob-pure node has rate {p}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn outcome_regions_in_a_square() {
+        setup();
+        let mut r = rng::stream(8, 0);
+        let data: Vec<Vec<f64>> = (0..1000)
+            .map(|_| vec![rng::uniform(&mut r), rng::uniform(&mut r)])
+            .collect();
+        let success: Vec<bool> = data.iter().map(|x| x[0] > 0.3).collect();
+        let som = Som::train(&data, &SomConfig::for_data_shaped(&data, 4));
+        let assign = som.assign(&data);
+        let table = node_table(&assign, som.nodes(), &success);
+        let mut outside = 0;
+        for s in table.iter().filter(|s| s.hits > 0) {
+            let x = som.prototypes[s.node][0];
+            let rate = s.success_rate.unwrap();
+            if (x - 0.3).abs() > 0.1 {
+                outside += 1;
+                let expected = if x > 0.3 { 1.0 } else { 0.0 };
+                assert_eq!(rate, expected, "node at x = {x}: rate {rate}");
+            }
+        }
+        assert!(outside as f64 > 0.6 * som.nodes() as f64, "{outside}");
+        let test = node_outcome_test(&assign, som.nodes(), &success).unwrap();
+        assert!(test.p_value < 1e-10);
+    }
+
+    #[test]
+    fn degenerate_inputs() {
+        setup();
+        let cfg = SomConfig::for_data(0, 1);
+        let empty = Som::train(&[], &cfg);
+        assert_eq!((empty.dim, empty.prototypes.len()), (0, 4));
+        assert_eq!(empty.assign(&[]), Vec::<usize>::new());
+        assert_eq!(empty.quantization_error(&[]), 0.0);
+        // Identical samples: every prototype collapses onto them; ties go to node 0.
+        let same = vec![vec![1.0, 2.0]; 10];
+        let som = Som::train(&same, &SomConfig::for_data(10, 1));
+        assert_eq!(som.assign(&same), vec![0; 10]);
+        assert_eq!(som.quantization_error(&same), 0.0);
+        assert!(node_outcome_test(&[0, 0], 4, &[true, false]).is_none());
+    }
+}

@@ -1,0 +1,534 @@
+//! `report.md`: setup, findings computed from the data, the figures, and a table per cell.
+
+use std::fmt::Write as _;
+
+use super::analysis::{describe, key_value, Analysis, Axis, Cell, InitStats};
+use super::figures::Written;
+use super::load::Manifest;
+use crate::stats::{self, QuantileCi};
+
+/// A proportion as a percentage for text: whole numbers, one decimal near 0 and 100 so that
+/// 0.3% is not printed as 0% nor 99.7% as 100%.
+pub fn pct(x: f64) -> String {
+    let p = x * 100.0;
+    if p == 0.0 || p == 100.0 {
+        format!("{p:.0}")
+    } else if !(1.0..=99.0).contains(&p) {
+        format!("{p:.1}")
+    } else {
+        format!("{p:.0}")
+    }
+}
+
+/// "94/100, 95% CI 88–97%".
+pub fn count_ci(s: &InitStats) -> String {
+    match s.ci {
+        Some((lo, hi)) => format!("{}/{}, 95% CI {}–{}%", s.converged, s.n, pct(lo), pct(hi)),
+        None => format!("{}/{}", s.converged, s.n),
+    }
+}
+
+/// A p-value for text: two significant digits, scientific below 0.001.
+pub fn p_value(p: f64) -> String {
+    if p >= 0.001 {
+        let digits = (1 - p.log10().floor() as i32).max(2) as usize;
+        let s = format!("{p:.digits$}");
+        if p >= 0.9995 {
+            "1".into()
+        } else {
+            s
+        }
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
+fn epochs(x: Option<f64>) -> String {
+    x.map_or("NA".into(), |v| {
+        if v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    })
+}
+
+/// "754 (672–995)", "not reached (1500–NA)".
+pub fn median_ci(m: Option<QuantileCi>) -> String {
+    match m {
+        None => "–".into(),
+        Some(q) => {
+            let est = q.estimate.map_or("not reached".into(), |e| epochs(Some(e)));
+            if q.lower.is_none() && q.upper.is_none() {
+                est
+            } else {
+                format!("{est} ({}–{})", epochs(q.lower), epochs(q.upper))
+            }
+        }
+    }
+}
+
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [a] => a.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
+    }
+}
+
+/// Initializers ranked by success rate, best first (spec order breaks ties).
+fn ranked(stats: &[InitStats]) -> Vec<&InitStats> {
+    let mut r: Vec<&InitStats> = stats.iter().filter(|s| s.n > 0).collect();
+    r.sort_by(|a, b| b.rate().total_cmp(&a.rate()));
+    r
+}
+
+/// The findings: 3–6 sentences, each with its statistics, computed from the data.
+pub fn findings(analysis: &Analysis, depth_clauses: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let pooled = &analysis.pooled;
+    let ranked = ranked(pooled);
+    if ranked.is_empty() {
+        return out;
+    }
+    let cells = analysis.cells.len();
+    let scope = if cells > 1 {
+        format!(" (pooled over all {cells} cells of the grid)")
+    } else {
+        String::new()
+    };
+    // Best.
+    let top = ranked[0].rate();
+    let best: Vec<&InitStats> = ranked.iter().copied().filter(|s| s.rate() == top).collect();
+    let list = |v: &[&InitStats]| -> Vec<String> {
+        v.iter()
+            .map(|s| format!("`{}` ({})", s.initializer, count_ci(s)))
+            .collect()
+    };
+    if best.len() == ranked.len() {
+        out.push(format!(
+            "Every initializer converged equally often{scope}: {}.",
+            join_and(&list(&best))
+        ));
+    } else {
+        let verb = if top == 1.0 {
+            "converged in every trial"
+        } else {
+            "converged most often"
+        };
+        out.push(format!("{} {verb}{scope}.", join_and(&list(&best))));
+        // Worst.
+        let bottom = ranked[ranked.len() - 1].rate();
+        let worst: Vec<&InitStats> = ranked
+            .iter()
+            .copied()
+            .filter(|s| s.rate() == bottom)
+            .collect();
+        let verb = if bottom == 0.0 {
+            "never converged"
+        } else {
+            "converged least often"
+        };
+        out.push(format!("{} {verb}.", join_and(&list(&worst))));
+    }
+    // The best two compared.
+    if ranked.len() >= 2 {
+        let (a, b) = (ranked[0], ranked[1]);
+        let f = stats::fisher_exact([
+            [a.converged, a.n - a.converged],
+            [b.converged, b.n - b.converged],
+        ]);
+        let verdict = if f.p_value < 0.05 {
+            "a difference significant at the 5% level"
+        } else {
+            "not a significant difference at the 5% level"
+        };
+        out.push(format!(
+            "The two most successful, `{}` ({}/{}) and `{}` ({}/{}), differ by {} percentage points; \
+             Fisher's exact test gives p = {} ({verdict}).",
+            a.initializer,
+            a.converged,
+            a.n,
+            b.initializer,
+            b.converged,
+            b.n,
+            pct(a.rate() - b.rate()),
+            p_value(f.p_value)
+        ));
+    }
+    // Speed.
+    let mut fastest: Vec<(&InitStats, QuantileCi, f64)> = pooled
+        .iter()
+        .filter_map(|s| {
+            let m = s.median?;
+            Some((s, m, m.estimate?))
+        })
+        .collect();
+    fastest.sort_by(|x, y| x.2.total_cmp(&y.2));
+    if let Some((s, m, _)) = fastest.first() {
+        out.push(format!(
+            "`{}` reached the target fastest: Kaplan–Meier median {} epochs{}{}.",
+            s.initializer,
+            epochs(m.estimate),
+            match (m.lower, m.upper) {
+                (None, None) => String::new(),
+                (lo, hi) => format!(" (95% CI {}–{})", epochs(lo), epochs(hi)),
+            },
+            if fastest.len() > 1 {
+                format!(
+                    ", against {} for `{}`",
+                    epochs(fastest[1].1.estimate),
+                    fastest[1].0.initializer
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    // Depth.
+    if analysis.values(Axis::Depth).len() > 1 && !depth_clauses.is_empty() {
+        out.push(format!(
+            "Largest depth at which an initializer still converged in at least 50% of trials: {}.",
+            depth_clauses.join("; ")
+        ));
+    }
+    // Divergence.
+    let diverged: u64 = pooled.iter().map(|s| s.diverged).sum();
+    if diverged > 0 {
+        let worst = pooled.iter().max_by_key(|s| s.diverged).expect("non-empty");
+        out.push(format!(
+            "{diverged} of {} trials diverged (the loss became NaN or infinite), most often with `{}` \
+             ({}/{}).",
+            analysis.n_trials, worst.initializer, worst.diverged, worst.n
+        ));
+    }
+    out
+}
+
+/// (initializer, the largest depth with ≥ 50% converged, if any) for each initializer.
+pub type Deepest = Vec<(String, Option<u64>)>;
+
+/// Per initializer, the largest depth with ≥ 50% converged in each group of the other
+/// varying axes (depth excluded): (group label, [(initializer, deepest depth or None)]).
+pub fn deepest(analysis: &Analysis) -> Vec<(String, Deepest)> {
+    let others: Vec<Axis> = analysis
+        .varying()
+        .into_iter()
+        .filter(|a| *a != Axis::Depth)
+        .collect();
+    super::analysis::combinations(analysis, &others)
+        .into_iter()
+        .map(|combo| {
+            let label = describe(&combo);
+            let cells = analysis.cells_where(&combo);
+            let per_init = analysis
+                .initializers
+                .iter()
+                .map(|init| {
+                    let depth = cells
+                        .iter()
+                        .filter_map(|c| {
+                            let s = c.get(init)?;
+                            (s.n > 0 && 2 * s.converged >= s.n)
+                                .then(|| key_value(&c.key, Axis::Depth).parse::<u64>().ok())
+                                .flatten()
+                        })
+                        .max();
+                    (init.clone(), depth)
+                })
+                .collect();
+            (label, per_init)
+        })
+        .collect()
+}
+
+/// One clause per group: "relu: 16 (he_normal, lsuv)", "sigmoid: none".
+pub fn deepest_clauses(analysis: &Analysis) -> Vec<String> {
+    let deepest_depth = analysis
+        .values(Axis::Depth)
+        .iter()
+        .filter_map(|d| d.parse::<u64>().ok())
+        .max();
+    deepest(analysis)
+        .into_iter()
+        .map(|(label, per_init)| {
+            let best = per_init.iter().filter_map(|(_, d)| *d).max();
+            let who: Vec<String> = per_init
+                .iter()
+                .filter(|(_, d)| d.is_some() && *d == best)
+                .map(|(i, _)| format!("`{i}`"))
+                .collect();
+            let name = if label.is_empty() {
+                "all".to_string()
+            } else {
+                label
+            };
+            match best {
+                None => format!("{name}: none at any depth"),
+                Some(d) => format!(
+                    "{name}: depth {d}{} ({})",
+                    if Some(d) == deepest_depth {
+                        ", the deepest tested"
+                    } else {
+                        ""
+                    },
+                    join_and(&who)
+                ),
+            }
+        })
+        .collect()
+}
+
+fn setup(m: &Manifest, analysis: &Analysis) -> String {
+    let mut s = String::new();
+    let n_per: Vec<u64> = analysis
+        .cells
+        .iter()
+        .flat_map(|c| c.inits.iter().map(|i| i.n))
+        .collect();
+    let reps = match (n_per.iter().min(), n_per.iter().max()) {
+        (Some(a), Some(b)) if a == b => format!("{a} replicates"),
+        (Some(a), Some(b)) => format!("{a}–{b} replicates"),
+        _ => "no replicates".into(),
+    };
+    let mut factors = vec![format!("{} initializers", analysis.initializers.len())];
+    for axis in analysis.varying() {
+        let v = analysis.values(axis);
+        let plural = match axis {
+            Axis::Depth => "depths",
+            Axis::Width => "widths",
+            Axis::Activation => "activations",
+            Axis::Dataset => "data sets",
+            Axis::Optimizer => "optimizers",
+            Axis::Gain => "gains",
+        };
+        factors.push(format!("{} {plural} ({})", v.len(), v.join(", ")));
+    }
+    factors.push(reps);
+    let _ = write!(s, "{} trials: {}", analysis.n_trials, factors.join(" × "));
+    let constants = super::layout::constants(analysis, &[]);
+    if !constants.is_empty() {
+        let _ = write!(s, "; every trial: {constants}");
+    }
+    s.push_str(". ");
+    let batch = match m.batch_size {
+        Some(b) => format!("minibatches of {b}"),
+        None => "full batch".into(),
+    };
+    let _ = write!(
+        s,
+        "Each network trained for {} epochs ({batch}) on the {} loss with a {} output. ",
+        m.epochs, m.loss, m.output_activation
+    );
+    let mut target = Vec::new();
+    if let Some(a) = m.target_train_acc {
+        target.push(format!(
+            "training accuracy ≥ {}",
+            super::figures::format_number(a)
+        ));
+    }
+    if let Some(l) = m.target_train_loss {
+        target.push(format!(
+            "training loss ≤ {}",
+            super::figures::format_number(l)
+        ));
+    }
+    if !target.is_empty() {
+        let _ = write!(
+            s,
+            "A trial counts as converged at the first epoch after which {}{}. ",
+            target.join(" and "),
+            if m.early_stop {
+                " (it then stops training)"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = write!(
+        s,
+        "Trials that never reach it are censored at {} epochs in the time-to-target statistics \
+         (Kaplan–Meier). Intervals are 95%: Wilson for success rates, Brookmeyer–Crowley for \
+         median epochs.",
+        m.epochs
+    );
+    s
+}
+
+/// Which accuracy the tables and box plots use.
+fn acc_name(analysis: &Analysis) -> &'static str {
+    if analysis.pooled.iter().any(|s| s.acc_is_test) {
+        "test"
+    } else {
+        "train"
+    }
+}
+
+fn cell_table(out: &mut String, cell: &Cell, acc: &str) {
+    let _ = writeln!(
+        out,
+        "| initializer | n | converged | diverged | success (95% CI) | median epochs to target (95% CI) | mean final {acc} acc | median final {acc} acc |"
+    );
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for s in &cell.inits {
+        let ci = s.ci.map_or("–".into(), |(lo, hi)| {
+            format!("{}% ({}–{})", pct(s.rate()), pct(lo), pct(hi))
+        });
+        let f3 = |x: Option<f64>| x.map_or("–".into(), |v| format!("{v:.3}"));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            s.initializer.replace('|', "\\|"),
+            s.n,
+            s.converged,
+            s.diverged,
+            ci,
+            median_ci(s.median),
+            f3(stats::mean(&s.acc)),
+            f3(stats::median(&s.acc)),
+        );
+    }
+    let r = ranked(&cell.inits);
+    if let (Some(best), Some(worst)) = (r.first(), r.last()) {
+        out.push('\n');
+        if best.rate() == worst.rate() {
+            let _ = writeln!(
+                out,
+                "All initializers converged equally often here ({}/{} each at most).",
+                best.converged, best.n
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "Best: `{}` ({}). Worst: `{}` ({}).",
+                best.initializer,
+                count_ci(best),
+                worst.initializer,
+                count_ci(worst)
+            );
+        }
+    }
+}
+
+/// The figures of one kind, in the order written.
+pub struct Section<'a> {
+    pub heading: &'a str,
+    pub text: String,
+    pub figures: &'a [Written],
+}
+
+pub fn render(
+    m: &Manifest,
+    analysis: &Analysis,
+    sections: &[Section],
+    report_dir_name: &str,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}: initbench report\n", m.name);
+    if !m.description.is_empty() {
+        let _ = writeln!(out, "{}\n", m.description);
+    }
+    if m.state.as_deref().is_some_and(|s| s != "complete") {
+        let _ = writeln!(
+            out,
+            "> **Incomplete run** (manifest state: `{}`): the figures and tables cover the trials \
+             written so far.\n",
+            m.state.as_deref().unwrap_or_default()
+        );
+    }
+    let _ = writeln!(out, "## Setup\n\n{}\n", setup(m, analysis));
+    let _ = writeln!(out, "## Main findings\n");
+    for f in findings(analysis, &deepest_clauses(analysis)) {
+        let _ = writeln!(out, "- {f}");
+    }
+    out.push('\n');
+    if analysis.values(Axis::Depth).len() > 1 {
+        let table = deepest(analysis);
+        let _ = writeln!(
+            out,
+            "Largest depth at which each initializer converged in at least 50% of trials \
+             (– = at no depth tested):\n"
+        );
+        let groups: Vec<String> = table
+            .iter()
+            .map(|(l, _)| {
+                if l.is_empty() {
+                    "all".into()
+                } else {
+                    l.clone()
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "| initializer | {} |", groups.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---:|".repeat(groups.len()));
+        for (i, init) in analysis.initializers.iter().enumerate() {
+            let cells: Vec<String> = table
+                .iter()
+                .map(|(_, per)| per[i].1.map_or("–".into(), |d| d.to_string()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} |",
+                init.replace('|', "\\|"),
+                cells.join(" | ")
+            );
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "## Figures\n");
+    for section in sections {
+        if section.figures.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "### {}\n\n{}\n", section.heading, section.text);
+        for fig in section.figures {
+            let name = |p: &std::path::Path| {
+                format!(
+                    "{report_dir_name}/{}",
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                )
+            };
+            let _ = writeln!(
+                out,
+                "![{}]({})\n\n[SVG]({})\n",
+                fig.title.replace(['[', ']'], ""),
+                name(&fig.png),
+                name(&fig.svg)
+            );
+        }
+    }
+    let _ = writeln!(out, "## Results by cell\n");
+    let acc = acc_name(analysis);
+    if acc == "train" {
+        let _ = writeln!(
+            out,
+            "There is no test split, so the accuracy columns are final training accuracies.\n"
+        );
+    }
+    let varying: Vec<Axis> = analysis.varying().into_iter().collect();
+    let fold = analysis.cells.len() > 4;
+    for cell in &analysis.cells {
+        let label: Vec<(Axis, String)> = varying
+            .iter()
+            .map(|a| (*a, key_value(&cell.key, *a).to_string()))
+            .collect();
+        let label = if label.is_empty() {
+            super::layout::constants(analysis, &[])
+        } else {
+            describe(&label)
+        };
+        let mut body = String::new();
+        cell_table(&mut body, cell, acc);
+        if fold {
+            let _ = writeln!(
+                out,
+                "<details><summary>{}</summary>\n\n{}\n</details>\n",
+                label, body
+            );
+        } else {
+            let _ = writeln!(out, "### {label}\n\n{body}");
+        }
+    }
+    out
+}

@@ -1,0 +1,180 @@
+//! The report stage: figures (SVG and PNG) and `report.md` from a finished results folder.
+//!
+//! [`write`] reads only `trials.csv`, `curves.csv` and `manifest.json` (it never trains) and
+//! writes `report.md` beside them, embedding the figures it draws into `report/`:
+//!
+//! - `heatmap*.svg|png`: success rate, initializer × depth, one panel per activation, each
+//!   cell labelled with its rate and Wilson 95% interval;
+//! - `survival*.svg|png`: fraction converged by epoch (1 − Kaplan–Meier), one panel per cell;
+//! - `accuracy*.svg|png`: final test accuracy box plots (training accuracy without a test split);
+//! - `curves*.svg|png`: median training loss by epoch.
+//!
+//! Text is drawn with DejaVu Sans embedded in the binary through plotters' pure-Rust
+//! `ab_glyph` renderer, so no system font or font library is needed.
+
+pub mod analysis;
+pub mod figures;
+pub mod font;
+pub mod layout;
+pub mod load;
+pub mod markdown;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+pub use figures::Written;
+
+/// Folder, beside `report.md`, that holds the figures.
+pub const FIGURE_DIR: &str = "report";
+
+/// File-name prefixes of the figures this module writes (older ones are removed on rewrite).
+const PREFIXES: [&str; 4] = ["heatmap", "survival", "accuracy", "curves"];
+
+/// What [`write`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// `dir/report.md`.
+    pub markdown: PathBuf,
+    /// Every figure, each as an SVG and a PNG under `dir/report/`.
+    pub figures: Vec<Written>,
+}
+
+impl Report {
+    /// Every file written: report.md, then each figure's SVG and PNG.
+    pub fn files(&self) -> Vec<PathBuf> {
+        std::iter::once(self.markdown.clone())
+            .chain(
+                self.figures
+                    .iter()
+                    .flat_map(|f| [f.svg.clone(), f.png.clone()]),
+            )
+            .collect()
+    }
+}
+
+/// Reads the results folder `dir` and writes `dir/report.md` and `dir/report/*.{svg,png}`.
+///
+/// Bad or missing input files are [`Error::Input`]; failing to write is [`Error::Io`].
+pub fn write(dir: &Path) -> Result<Report> {
+    let results = load::load(dir)?;
+    let analysis = analysis::Analysis::new(&results);
+    let fig_dir = dir.join(FIGURE_DIR);
+    std::fs::create_dir_all(&fig_dir).map_err(|e| Error::io(&fig_dir, e))?;
+
+    let cell_plans = layout::cell_plans(&analysis);
+    let panel_axes: Vec<analysis::Axis> = cell_plans
+        .iter()
+        .flat_map(|p| p.panel_axis)
+        .chain(
+            cell_plans
+                .iter()
+                .flat_map(|p| p.fixed.iter().map(|(a, _)| *a)),
+        )
+        .collect();
+    let constants = layout::constants(&analysis, &panel_axes);
+
+    let mut heatmaps = Vec::new();
+    for plan in layout::heatmap_plans(&analysis) {
+        let heat_constants = layout::constants(&analysis, &[analysis::Axis::Activation]);
+        let fig = figures::heatmap::build(&analysis, &plan, &heat_constants);
+        heatmaps.push(figures::render(
+            &fig,
+            &fig_dir,
+            &format!("heatmap{}", plan.suffix),
+        )?);
+    }
+    let mut survival = Vec::new();
+    let mut accuracy = Vec::new();
+    let mut curves = Vec::new();
+    for plan in &cell_plans {
+        let fig = figures::survival::build(&analysis, plan, &constants);
+        survival.push(figures::render(
+            &fig,
+            &fig_dir,
+            &format!("survival{}", plan.suffix),
+        )?);
+        let fig = figures::boxplot::build(&analysis, plan, &constants);
+        accuracy.push(figures::render(
+            &fig,
+            &fig_dir,
+            &format!("accuracy{}", plan.suffix),
+        )?);
+        if results.has_curves {
+            let fig = figures::curves::build(&results, &analysis, plan, &constants);
+            curves.push(figures::render(
+                &fig,
+                &fig_dir,
+                &format!("curves{}", plan.suffix),
+            )?);
+        }
+    }
+
+    let acc_text = if analysis.pooled.iter().any(|s| s.acc_is_test) {
+        "Final test accuracy per initializer (box: quartiles and median; whiskers reach the \
+         furthest trial within 1.5 IQR; dots are the trials beyond)."
+    } else {
+        "Final training accuracy per initializer: these runs have no test split (box: quartiles \
+         and median; whiskers reach the furthest trial within 1.5 IQR; dots are the trials \
+         beyond)."
+    };
+    let sections = [
+        markdown::Section {
+            heading: "Success rate",
+            text: "Share of trials that reached the target within the budget; each cell gives \
+                   the rate and its Wilson 95% interval."
+                .into(),
+            figures: &heatmaps,
+        },
+        markdown::Section {
+            heading: "Time to target",
+            text: format!(
+                "Fraction of trials converged by each epoch (1 − Kaplan–Meier; trials that never \
+                 reached the target are censored at {} epochs).",
+                analysis.budget
+            ),
+            figures: &survival,
+        },
+        markdown::Section {
+            heading: "Accuracy",
+            text: acc_text.into(),
+            figures: &accuracy,
+        },
+        markdown::Section {
+            heading: "Training curves",
+            text: "Median training loss over each initializer's replicates at every recorded \
+                   epoch (log scale)."
+                .into(),
+            figures: &curves,
+        },
+    ];
+    let text = markdown::render(&results.manifest, &analysis, &sections, FIGURE_DIR);
+    let md_path = dir.join("report.md");
+    std::fs::write(&md_path, text).map_err(|e| Error::io(&md_path, e))?;
+
+    let figures: Vec<Written> = [heatmaps, survival, accuracy, curves].concat();
+    remove_stale(&fig_dir, &figures)?;
+    Ok(Report {
+        markdown: md_path,
+        figures,
+    })
+}
+
+/// Removes figures an earlier report wrote that this one did not (its own prefixes only).
+fn remove_stale(fig_dir: &Path, written: &[Written]) -> Result<()> {
+    let entries = std::fs::read_dir(fig_dir).map_err(|e| Error::io(fig_dir, e))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = PREFIXES.iter().any(|p| name.starts_with(p))
+            && (name.ends_with(".svg") || name.ends_with(".png"));
+        let kept = written.iter().any(|w| w.svg == path || w.png == path);
+        if ours && !kept {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

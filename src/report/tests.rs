@@ -1,0 +1,349 @@
+//! End-to-end tests of the report on small synthetic results folders.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::stats;
+
+/// A fresh, empty folder under the system temp dir, removed when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> Scratch {
+    let dir = std::env::temp_dir().join(format!(
+        "initbench-report-test-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    Scratch(dir)
+}
+
+/// (initializer, converged per depth out of `reps`).
+struct Synthetic<'a> {
+    inits: &'a [(&'a str, &'a [u64])],
+    depths: &'a [u64],
+    reps: u64,
+    epochs: u64,
+    test_split: bool,
+}
+
+fn write_results(dir: &Path, s: &Synthetic) {
+    let mut trials = String::from(
+        "trial_id,dataset,depth,width,activation,initializer,gain,optimizer,lr,replicate,seed,\
+         status,epochs_to_target,final_train_acc,final_test_acc\n",
+    );
+    let mut curves = String::from("trial_id,epoch,train_loss,train_acc,test_loss,test_acc\n");
+    let mut id = 0;
+    for (d, depth) in s.depths.iter().enumerate() {
+        for rep in 0..s.reps {
+            for (init, conv) in s.inits {
+                id += 1;
+                let ok = rep < conv[d];
+                let (status, ett) = if ok {
+                    (
+                        "converged",
+                        format!("{}", 1 + (rep * 7 + id) % (s.epochs - 1)),
+                    )
+                } else {
+                    ("not_converged", String::new())
+                };
+                let acc = if ok { 1.0 } else { 0.5 + 0.01 * rep as f64 };
+                let test = if s.test_split {
+                    format!("{}", acc - 0.05)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    trials,
+                    "t{id:016x},xor,{depth},4,relu,{init},1,sgd(lr=0.1),0.1,{rep},{rep},{status},\
+                     {ett},{acc},{test}"
+                )
+                .unwrap();
+                for epoch in [0, 1, 2, 5, 10, 20, s.epochs] {
+                    let loss = 1.0 / (1.0 + epoch as f64 * (rep + 1) as f64 * 0.1);
+                    writeln!(curves, "t{id:016x},{epoch},{loss},0.5,,").unwrap();
+                }
+            }
+        }
+    }
+    std::fs::write(dir.join("trials.csv"), trials).unwrap();
+    std::fs::write(dir.join("curves.csv"), curves).unwrap();
+    let manifest = serde_json::json!({
+        "spec": {
+            "name": "synthetic", "description": "a synthetic test grid", "epochs": s.epochs,
+            "batch_size": null, "loss": "mse", "output_activation": "sigmoid",
+            "target": { "train_acc": 1.0, "train_loss": null }, "early_stop": false,
+            "test_fraction": 0.2,
+        },
+        "state": "complete",
+    });
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+}
+
+const INITS: &[(&str, &[u64])] = &[
+    ("zeros", &[0, 0]),
+    ("good_init", &[10, 8]),
+    ("mid_init", &[7, 3]),
+];
+
+fn standard(name: &str) -> (Scratch, Report) {
+    let dir = temp_dir(name);
+    write_results(
+        &dir,
+        &Synthetic {
+            inits: INITS,
+            depths: &[1, 2],
+            reps: 10,
+            epochs: 50,
+            test_split: true,
+        },
+    );
+    let report = write(&dir).unwrap();
+    (dir, report)
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+/// Width and height attributes of the root `<svg>` element.
+fn svg_size(svg: &str) -> (u32, u32) {
+    let open = &svg[svg.find("<svg").unwrap()..];
+    let open = &open[..open.find('>').unwrap()];
+    let attr = |name: &str| -> u32 {
+        let at = open.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        open[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    (attr("width"), attr("height"))
+}
+
+/// Well-formed enough: one root, balanced text elements, no stray tag characters.
+fn check_svg(svg: &str) {
+    assert!(svg.trim_start().starts_with("<svg"), "starts with <svg");
+    assert!(svg.trim_end().ends_with("</svg>"), "ends with </svg>");
+    assert_eq!(svg.matches("<svg").count(), 1);
+    let texts = svg.matches("<text").count();
+    assert!(texts > 5);
+    assert_eq!(texts, svg.matches("</text>").count());
+    assert_eq!(svg.matches('<').count(), svg.matches('>').count());
+}
+
+#[test]
+fn writes_figures_and_markdown() {
+    let (dir, report) = standard("files");
+    assert_eq!(report.markdown, dir.join("report.md"));
+    // Depth varies and nothing else does: one figure of each kind.
+    assert_eq!(report.figures.len(), 4);
+    assert_eq!(report.files().len(), 9);
+    for f in report.files() {
+        assert!(f.exists(), "{} written", f.display());
+    }
+    let expect = [
+        (
+            "heatmap",
+            &[
+                "Success rate by initializer and depth",
+                "depth (hidden layers)",
+            ][..],
+        ),
+        (
+            "survival",
+            &[
+                "Fraction of trials converged by epoch",
+                "trials converged (%)",
+                "epoch",
+            ][..],
+        ),
+        (
+            "accuracy",
+            &["Final test accuracy", "final test accuracy (%)"][..],
+        ),
+        (
+            "curves",
+            &["Median training loss by epoch", "training loss (log scale)"][..],
+        ),
+    ];
+    for (fig, (stem, texts)) in report.figures.iter().zip(expect) {
+        assert_eq!(fig.svg, dir.join(FIGURE_DIR).join(format!("{stem}.svg")));
+        let svg = std::fs::read_to_string(&fig.svg).unwrap();
+        check_svg(&svg);
+        for t in texts {
+            assert!(svg.contains(t), "{stem}.svg contains {t:?}");
+        }
+        for (init, _) in INITS {
+            assert!(svg.contains(init), "{stem}.svg names {init}");
+        }
+        assert!(
+            svg.contains("DejaVu Sans"),
+            "{stem}.svg uses the embedded family"
+        );
+        let png = std::fs::read(&fig.png).unwrap();
+        let size = png_size(&png);
+        assert_eq!(
+            size,
+            svg_size(&svg),
+            "{stem}: PNG and SVG have the same size"
+        );
+        assert!(size.0 >= 600 && size.1 >= 360, "{stem}: {size:?}");
+    }
+    // The heatmap labels each cell with its rate and Wilson interval: mid_init at depth 1 is 7/10.
+    let heat = std::fs::read_to_string(&report.figures[0].svg).unwrap();
+    let (lo, hi) = stats::wilson(7, 10, 0.95).unwrap();
+    assert!(heat.contains("70%"));
+    assert!(heat.contains(&format!("[{:.0},{:.0}]", lo * 100.0, hi * 100.0)));
+}
+
+#[test]
+fn markdown_embeds_figures_and_states_counts() {
+    let (_dir, report) = standard("markdown");
+    let md = std::fs::read_to_string(&report.markdown).unwrap();
+    assert!(md.starts_with("# synthetic: initbench report"));
+    assert!(md.contains("a synthetic test grid"));
+    assert!(md.contains("50 epochs"));
+    for (init, _) in INITS {
+        assert!(md.contains(init), "mentions {init}");
+    }
+    for fig in &report.figures {
+        for p in [&fig.png, &fig.svg] {
+            let name = p.file_name().unwrap().to_string_lossy();
+            assert!(md.contains(&format!("](report/{name})")), "embeds {name}");
+        }
+    }
+    // Pooled counts: zeros 0/20, good_init 18/20, mid_init 10/20.
+    let (_, hi) = stats::wilson(0, 20, 0.95).unwrap();
+    assert!(md.contains(&format!(
+        "`zeros` (0/20, 95% CI 0–{}%) never converged",
+        markdown::pct(hi)
+    )));
+    let (lo, hi) = stats::wilson(18, 20, 0.95).unwrap();
+    assert!(md.contains(&format!(
+        "`good_init` (18/20, 95% CI {}–{}%) converged most often",
+        markdown::pct(lo),
+        markdown::pct(hi)
+    )));
+    let p = stats::fisher_exact([[18, 2], [10, 10]]).p_value;
+    assert!(md.contains(&format!(
+        "`good_init` (18/20) and `mid_init` (10/20), differ by 40 percentage points; Fisher's exact \
+         test gives p = {}",
+        markdown::p_value(p)
+    )));
+    // Depth sweep: good_init ≥ 50% up to depth 2, mid_init only at depth 1.
+    assert!(md.contains("depth 2, the deepest tested (`good_init`)"));
+    assert!(md.contains("| mid_init | 1 |"));
+    // One table per cell, with the Wilson interval of each row.
+    assert!(md.contains("| good_init | 10 | 8 | 0 | 80% (49–94) |"));
+    assert!(md.contains("### depth 1") && md.contains("### depth 2"));
+}
+
+#[test]
+fn train_accuracy_fallback_and_log_axis() {
+    let dir = temp_dir("fallback");
+    write_results(
+        &dir,
+        &Synthetic {
+            inits: &[("a", &[3]), ("b", &[1])],
+            depths: &[3],
+            reps: 4,
+            epochs: 500,
+            test_split: false,
+        },
+    );
+    let report = write(&dir).unwrap();
+    let svg = |stem: &str| {
+        std::fs::read_to_string(dir.join(FIGURE_DIR).join(format!("{stem}.svg"))).unwrap()
+    };
+    assert!(svg("accuracy").contains("Final training accuracy (no test split)"));
+    assert!(svg("survival").contains("epoch (log scale)"));
+    assert!(svg("curves").contains("epoch (log scale)"));
+    let md = std::fs::read_to_string(&report.markdown).unwrap();
+    assert!(md.contains("no test split"));
+    // The single cell is named by its constant settings.
+    assert!(md.contains("### xor, depth 3, width 4, relu, sgd(lr=0.1), gain 1"));
+}
+
+#[test]
+fn stale_figures_are_removed_and_others_kept() {
+    let (dir, _) = standard("stale");
+    let figs = dir.join(FIGURE_DIR);
+    std::fs::write(figs.join("survival-old.png"), b"x").unwrap();
+    std::fs::write(figs.join("notes.txt"), b"keep").unwrap();
+    write(&dir).unwrap();
+    assert!(!figs.join("survival-old.png").exists());
+    assert!(figs.join("notes.txt").exists());
+}
+
+#[test]
+fn many_initializers_are_split_over_figures() {
+    let dir = temp_dir("split");
+    let names: Vec<String> = (0..14).map(|i| format!("init{i:02}")).collect();
+    let inits: Vec<(&str, &[u64])> = names.iter().map(|n| (n.as_str(), &[1u64][..])).collect();
+    write_results(
+        &dir,
+        &Synthetic {
+            inits: &inits,
+            depths: &[1],
+            reps: 2,
+            epochs: 10,
+            test_split: true,
+        },
+    );
+    let report = write(&dir).unwrap();
+    let stems: Vec<String> = report
+        .figures
+        .iter()
+        .map(|f| f.svg.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(stems.contains(&"survival-part1".to_string()));
+    assert!(stems.contains(&"survival-part2".to_string()));
+    let md = std::fs::read_to_string(&report.markdown).unwrap();
+    for n in &names {
+        assert!(md.contains(n.as_str()));
+    }
+}
+
+#[test]
+fn missing_or_bad_input_is_an_input_error() {
+    let dir = temp_dir("missing");
+    assert!(matches!(write(&dir), Err(crate::error::Error::Io { .. })));
+    let (dir, _) = standard("bad");
+    std::fs::write(dir.join("manifest.json"), "{}").unwrap();
+    assert!(matches!(write(&dir), Err(crate::error::Error::Input(_))));
+    let (dir, _) = standard("badstatus");
+    let t = std::fs::read_to_string(dir.join("trials.csv")).unwrap();
+    std::fs::write(
+        dir.join("trials.csv"),
+        t.replacen("not_converged", "exploded", 1),
+    )
+    .unwrap();
+    assert!(matches!(write(&dir), Err(crate::error::Error::Input(_))));
+}
+
+#[test]
+fn text_formats() {
+    assert_eq!(markdown::pct(0.0), "0");
+    assert_eq!(markdown::pct(0.003), "0.3");
+    assert_eq!(markdown::pct(0.997), "99.7");
+    assert_eq!(markdown::pct(0.724), "72");
+    assert_eq!(markdown::p_value(0.0046), "0.0046");
+    assert_eq!(markdown::p_value(0.23), "0.23");
+    assert_eq!(markdown::p_value(3.2e-7), "3.2e-7");
+    assert_eq!(markdown::p_value(1.0), "1");
+}
