@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::analysis::{describe, key_value, Analysis, Axis, Cell, InitStats};
 use super::figures::Written;
 use super::load::Manifest;
+use super::regions::Regions;
 use crate::stats::{self, QuantileCi};
 
 /// A proportion as a percentage for text: whole numbers, one decimal near 0 and 100 so that
@@ -418,10 +419,140 @@ pub struct Section<'a> {
     pub figures: &'a [Written],
 }
 
+/// Markdown that embeds a figure: the PNG, then a link to the SVG.
+fn embed(out: &mut String, fig: &Written, report_dir_name: &str) {
+    let name = |p: &std::path::Path| {
+        format!(
+            "{report_dir_name}/{}",
+            p.file_name().unwrap_or_default().to_string_lossy()
+        )
+    };
+    let _ = writeln!(
+        out,
+        "![{}]({})\n\n[SVG]({})\n",
+        fig.title.replace(['[', ']'], ""),
+        name(&fig.png),
+        name(&fig.svg)
+    );
+}
+
+/// The figures of the weight-space section (`initbench regions` outputs).
+pub struct WeightSpaceFigures {
+    pub hit_map: Written,
+    pub u_matrix: Written,
+    /// None when no separation feature could be drawn.
+    pub histograms: Option<Written>,
+}
+
+/// Success at or above this in a node counts as a "good" region, at or below `LOW_RATE` as a
+/// "bad" one.
+pub const HIGH_RATE: f64 = 0.9;
+pub const LOW_RATE: f64 = 0.1;
+
+/// "## Weight-space map": the map's fit, the χ² test of node × outcome, the share of nodes
+/// that nearly always or nearly never train, the best separating rules, and the figures.
+pub fn weight_space(
+    regions: &Regions,
+    figures: &WeightSpaceFigures,
+    report_dir_name: &str,
+) -> String {
+    let mut out = String::new();
+    let f = &regions.fit;
+    let _ = writeln!(
+        out,
+        "## Weight-space map
+"
+    );
+    let _ = write!(
+        out,
+        "`initbench regions` mapped the {} trials' initial weights ({}) onto a {} × {} \
+         self-organizing map (quantization error {:.3}, topographic error {:.3}). ",
+        regions.trials(),
+        super::figures::som::describe_input(regions),
+        f.rows,
+        f.cols,
+        f.quantization_error,
+        f.topographic_error
+    );
+    match super::figures::som::chi_square_text(regions) {
+        Some(chi) => {
+            let p = f.chi_square_p.unwrap_or(1.0);
+            let verdict = if p < 0.05 {
+                "Whether a trial converges depends on the node its initial weights map to"
+            } else {
+                "The node a trial maps to is not significantly associated with whether it \
+                 converges"
+            };
+            let _ = write!(out, "{verdict}: χ² test of node × outcome, {chi}");
+            match f.min_expected {
+                Some(e) if e < 5.0 => {
+                    let _ = write!(
+                        out,
+                        " (the smallest expected count is {}, under 5, so the χ² p-value is \
+                         approximate).",
+                        super::figures::format_number(e)
+                    );
+                }
+                _ => out.push('.'),
+            }
+        }
+        None => out.push_str(
+            "The χ² test of node × outcome is undefined here (a single outcome, or a single \
+             occupied node).",
+        ),
+    }
+    let occupied: Vec<_> = regions.nodes.iter().filter(|n| n.hits > 0).collect();
+    let tally = |keep: &dyn Fn(f64) -> bool| -> (usize, u64) {
+        let sel: Vec<_> = occupied
+            .iter()
+            .filter(|n| n.success_rate.is_some_and(keep))
+            .collect();
+        (sel.len(), sel.iter().map(|n| n.hits).sum())
+    };
+    let (high, high_hits) = tally(&|r| r >= HIGH_RATE);
+    let (low, low_hits) = tally(&|r| r <= LOW_RATE);
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let _ = writeln!(
+        out,
+        " Of the {} nodes that hold trials ({} empty), {high} node{} succeed in ≥ {}% of their \
+         trials ({high_hits} trials in all) and {low} node{} in ≤ {}% ({low_hits} trials).\n",
+        occupied.len(),
+        regions.nodes.len() - occupied.len(),
+        plural(high),
+        pct(HIGH_RATE),
+        plural(low),
+        pct(LOW_RATE),
+    );
+    embed(&mut out, &figures.hit_map, report_dir_name);
+    embed(&mut out, &figures.u_matrix, report_dir_name);
+    if !regions.separation.is_empty() {
+        let _ = writeln!(
+            out,
+            "Single features that best separate converged from not-converged trials \
+             (`separation.csv`; AUC = the probability that a converged trial's value exceeds \
+             a not-converged one's, 0.5 = no separation), each with its best threshold rule:\n"
+        );
+        for s in regions.separation.iter().take(3) {
+            let _ = writeln!(
+                out,
+                "- `{}`: {}",
+                s.rule,
+                super::figures::histogram::auc_text(s)
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(h) = &figures.histograms {
+        embed(&mut out, h, report_dir_name);
+    }
+    out
+}
+
 pub fn render(
     m: &Manifest,
     analysis: &Analysis,
     sections: &[Section],
+    weight_space: Option<&str>,
     report_dir_name: &str,
 ) -> String {
     let mut out = String::new();
@@ -483,20 +614,11 @@ pub fn render(
         }
         let _ = writeln!(out, "### {}\n\n{}\n", section.heading, section.text);
         for fig in section.figures {
-            let name = |p: &std::path::Path| {
-                format!(
-                    "{report_dir_name}/{}",
-                    p.file_name().unwrap_or_default().to_string_lossy()
-                )
-            };
-            let _ = writeln!(
-                out,
-                "![{}]({})\n\n[SVG]({})\n",
-                fig.title.replace(['[', ']'], ""),
-                name(&fig.png),
-                name(&fig.svg)
-            );
+            embed(&mut out, fig, report_dir_name);
         }
+    }
+    if let Some(text) = weight_space {
+        out.push_str(text);
     }
     let _ = writeln!(out, "## Results by cell\n");
     let acc = acc_name(analysis);

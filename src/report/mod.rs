@@ -1,13 +1,19 @@
 //! The report stage: figures (SVG and PNG) and `report.md` from a finished results folder.
 //!
-//! [`write`] reads only `trials.csv`, `curves.csv` and `manifest.json` (it never trains) and
+//! [`write`] reads `trials.csv`, `curves.csv` and `manifest.json` (and the regions outputs with
+//! `weights.csv` when present; it never trains) and
 //! writes `report.md` beside them, embedding the figures it draws into `report/`:
 //!
 //! - `heatmap*.svg|png`: success rate, initializer × depth, one panel per activation, each
 //!   cell labelled with its rate and Wilson 95% interval;
 //! - `survival*.svg|png`: fraction converged by epoch (1 − Kaplan–Meier), one panel per cell;
 //! - `accuracy*.svg|png`: final test accuracy box plots (training accuracy without a test split);
-//! - `curves*.svg|png`: median training loss by epoch.
+//! - `curves*.svg|png`: median training loss by epoch;
+//! - when `initbench regions` has mapped the folder (`som_nodes.csv`, `som_fit.csv`,
+//!   `separation.csv`), `som-hits.svg|png` (the map's nodes coloured by success rate, with
+//!   their hit counts), `som-umatrix.svg|png` (distance between neighbouring prototypes) and
+//!   `separation-histograms.svg|png` (the best separating features by outcome), in a
+//!   "Weight-space map" section of `report.md`.
 //!
 //! Text is drawn with DejaVu Sans embedded in the binary through plotters' pure-Rust
 //! `ab_glyph` renderer, so no system font or font library is needed.
@@ -18,6 +24,7 @@ pub mod font;
 pub mod layout;
 pub mod load;
 pub mod markdown;
+pub mod regions;
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +36,15 @@ pub use figures::Written;
 pub const FIGURE_DIR: &str = "report";
 
 /// File-name prefixes of the figures this module writes (older ones are removed on rewrite).
-const PREFIXES: [&str; 4] = ["heatmap", "survival", "accuracy", "curves"];
+const PREFIXES: [&str; 7] = [
+    "heatmap",
+    "survival",
+    "accuracy",
+    "curves",
+    "som-hits",
+    "som-umatrix",
+    "separation-histograms",
+];
 
 /// What [`write`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,15 +163,68 @@ pub fn write(dir: &Path) -> Result<Report> {
             figures: &curves,
         },
     ];
-    let text = markdown::render(&results.manifest, &analysis, &sections, FIGURE_DIR);
+    let mut weight_space = None;
+    let mut region_figures = Vec::new();
+    if let Some(found) = regions::load(dir)? {
+        let figs = weight_space_figures(dir, &fig_dir, &found)?;
+        weight_space = Some(markdown::weight_space(&found, &figs, FIGURE_DIR));
+        region_figures.extend([figs.hit_map, figs.u_matrix]);
+        region_figures.extend(figs.histograms);
+    }
+    let text = markdown::render(
+        &results.manifest,
+        &analysis,
+        &sections,
+        weight_space.as_deref(),
+        FIGURE_DIR,
+    );
     let md_path = dir.join("report.md");
     std::fs::write(&md_path, text).map_err(|e| Error::io(&md_path, e))?;
 
-    let figures: Vec<Written> = [heatmaps, survival, accuracy, curves].concat();
+    let figures: Vec<Written> = [heatmaps, survival, accuracy, curves, region_figures].concat();
     remove_stale(&fig_dir, &figures)?;
     Ok(Report {
         markdown: md_path,
         figures,
+    })
+}
+
+/// The SOM hit map, the U-matrix and the histograms of the best separating features.
+fn weight_space_figures(
+    dir: &Path,
+    fig_dir: &Path,
+    found: &regions::Regions,
+) -> Result<markdown::WeightSpaceFigures> {
+    let hit_map = figures::render(&figures::som::hit_map(found), fig_dir, "som-hits")?;
+    let u_matrix = figures::render(&figures::som::u_matrix(found), fig_dir, "som-umatrix")?;
+    // The most separating features whose values can be read back, in separation.csv's order.
+    let names: Vec<&str> = found
+        .separation
+        .iter()
+        .map(|s| s.feature.as_str())
+        .collect();
+    let samples = regions::samples(dir, &names)?;
+    let shown: Vec<(&regions::Separation, regions::Samples)> = found
+        .separation
+        .iter()
+        .zip(samples)
+        .filter_map(|(sep, s)| Some((sep, s?)))
+        .filter(|(_, s)| !s.converged.is_empty() || !s.failed.is_empty())
+        .take(figures::histogram::TOP)
+        .collect();
+    let histograms = if shown.is_empty() {
+        None
+    } else {
+        Some(figures::render(
+            &figures::histogram::build(&shown),
+            fig_dir,
+            "separation-histograms",
+        )?)
+    };
+    Ok(markdown::WeightSpaceFigures {
+        hit_map,
+        u_matrix,
+        histograms,
     })
 }
 

@@ -75,9 +75,7 @@ fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
     reader
         .deserialize()
         .enumerate()
-        .map(|(i, row)| {
-            row.map_err(|e| Error::Input(format!("{}:{}: {e}", path.display(), i + 2)))
-        })
+        .map(|(i, row)| row.map_err(|e| Error::Input(format!("{}:{}: {e}", path.display(), i + 2))))
         .collect()
 }
 

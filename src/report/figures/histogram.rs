@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    anchored, bold_style, format_number, grid, grid_areas, header, legend, legend_height,
-    measure, series_color, text_style, DrawResult, Figure, Mark, AXIS_DESC_SIZE, TICK_SIZE,
+    anchored, bold_style, format_number, grid, grid_areas, header, legend, legend_height, measure,
+    series_color, text_style, DrawResult, Figure, Mark, AXIS_DESC_SIZE, TICK_SIZE,
 };
 use crate::report::regions::{Samples, Separation};
 
@@ -106,17 +106,15 @@ pub fn build(features: &[(&Separation, Samples)]) -> HistFigure {
             }
         })
         .collect();
-    let (n_ok, n_bad) = features.first().map_or((0, 0), |(_, s)| {
-        (s.converged.len(), s.failed.len())
-    });
+    let (n_ok, n_bad) = features
+        .first()
+        .map_or((0, 0), |(_, s)| (s.converged.len(), s.failed.len()));
     let [ok, bad] = outcome_colors();
     HistFigure {
-        title: "Initial-weight features by outcome".into(),
+        title: "Features that best separate converged from not-converged trials".into(),
         subtitle: format!(
-            "the {} features that best separate converged from not-converged trials · \
-             {BINS} equal-width bins over both outcomes' range · AUC = P(converged value > \
-             not-converged value)",
-            panels.len()
+            "ranked as in separation.csv · {BINS} equal-width bins over the pooled range · \
+             AUC = P(converged value > not-converged value)"
         ),
         panels,
         legend: vec![
@@ -127,7 +125,7 @@ pub fn build(features: &[(&Separation, Samples)]) -> HistFigure {
 }
 
 const PANEL_W: u32 = 520;
-const PANEL_H: u32 = 360;
+const PANEL_H: u32 = 390;
 const CAPTION_H: u32 = 50;
 
 impl Figure for HistFigure {
@@ -167,7 +165,11 @@ fn fitted(text: &str, size: f64, width: u32) -> f64 {
 }
 
 impl HistFigure {
-    fn panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, panel: &HistPanel) -> DrawResult
+    fn panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        panel: &HistPanel,
+    ) -> DrawResult
     where
         DB::ErrorType: 'static,
     {
@@ -205,6 +207,7 @@ impl HistFigure {
             .max(1) as f64;
         let mut chart = ChartBuilder::on(&plot)
             .margin_top(4)
+            .margin_bottom(14)
             .margin_right(22)
             .margin_left(6)
             .x_label_area_size(48)

@@ -4,7 +4,9 @@
 pub mod boxplot;
 pub mod curves;
 pub mod heatmap;
+pub mod histogram;
 pub mod lines;
+pub mod som;
 pub mod survival;
 
 use std::path::{Path, PathBuf};

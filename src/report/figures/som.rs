@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    anchored, format_number, header, ink_on_viridis, measure, text_style, viridis,
-    DrawResult, Figure, AXIS_DESC_SIZE, HEADER_H, SUBTITLE_SIZE, TICK_SIZE,
+    anchored, format_number, header, ink_on_viridis, measure, text_style, viridis, DrawResult,
+    Figure, AXIS_DESC_SIZE, HEADER_H, SUBTITLE_SIZE, TICK_SIZE,
 };
 use crate::report::markdown::p_value;
 use crate::report::regions::Regions;
@@ -82,30 +82,36 @@ pub fn hit_map(regions: &Regions) -> SomFigure {
             label: (n.hits > 0).then(|| n.hits.to_string()),
         })
         .collect();
-    let chi = chi_square_text(regions)
-        .map_or("node × outcome χ² test undefined".into(), |c| {
-            format!("node × outcome {c}")
-        });
-    SomFigure {
+    let chi = chi_square_text(regions).map_or("node × outcome χ² test undefined".into(), |c| {
+        format!("node × outcome {c}")
+    });
+    let mut fig = SomFigure {
         title: "Weight-space map: success rate per node".into(),
-        subtitle: vec![
-            format!(
-                "{} trials · input: {} · {} · cell: trials mapped to the node",
-                regions.trials(),
-                describe_input(regions),
-                map_size(regions)
-            ),
-            format!(
-                "quantization error {:.3} · topographic error {:.3} · {chi}",
-                f.quantization_error, f.topographic_error
-            ),
-        ],
+        subtitle: Vec::new(),
         rows: f.rows,
         cols: f.cols,
         cells,
         shading: Shading::SuccessRate,
         bar_label: vec!["success".into(), "rate".into()],
-    }
+    };
+    let cell_text = if fig.shows_labels() {
+        " · cell: trials mapped to the node"
+    } else {
+        ""
+    };
+    fig.subtitle = vec![
+        format!(
+            "{} trials · input: {} · {}{cell_text}",
+            regions.trials(),
+            describe_input(regions),
+            map_size(regions)
+        ),
+        format!(
+            "quantization error {:.3} · topographic error {:.3} · {chi}",
+            f.quantization_error, f.topographic_error
+        ),
+    ];
+    fig
 }
 
 /// The U-matrix: every node coloured by the mean distance to its neighbours' prototypes.
@@ -154,7 +160,11 @@ const SUB_LINE: u32 = 22;
 
 /// Grey from near white (t = 0) to near black (t = 1).
 fn grey(t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let v = (0xf7 as f64 + (0x1c as f64 - 0xf7 as f64) * t).round() as u8;
     RGBColor(v, v, v)
 }
@@ -168,6 +178,15 @@ impl SomFigure {
     fn cell(&self) -> u32 {
         let side = self.rows.max(self.cols).max(1) as f64;
         (600.0 / side).floor().clamp(6.0, 56.0) as u32
+    }
+
+    fn label_size(&self) -> f64 {
+        (self.cell() as f64 * 0.36).min(15.0)
+    }
+
+    /// Whether the cells are big enough for their labels (8-pixel text or more).
+    pub fn shows_labels(&self) -> bool {
+        self.label_size() >= 8.0
     }
 
     fn color(&self, t: Option<f64>) -> RGBColor {
@@ -197,7 +216,9 @@ impl Figure for SomFigure {
             .map(|s| measure(s, SUBTITLE_SIZE))
             .max()
             .unwrap_or(0);
-        let w = (LEFT + grid_w + BAR_W + 20).max((sub + 48).min(960)).max(640);
+        let w = (LEFT + grid_w + BAR_W + 20)
+            .max((sub + 48).min(960))
+            .max(640);
         let h = self.top() + grid_h + BELOW;
         (w, h.max(360))
     }
@@ -232,7 +253,7 @@ impl Figure for SomFigure {
         let content = LEFT as i32 + grid_w + BAR_W as i32;
         let x0 = (w as i32 - content) / 2 + LEFT as i32;
         let y0 = self.top() as i32;
-        let label_size = (cell as f64 * 0.36).min(15.0);
+        let label_size = self.label_size();
         for c in &self.cells {
             let x = x0 + c.col as i32 * cell;
             let y = y0 + c.row as i32 * cell;
@@ -241,7 +262,7 @@ impl Figure for SomFigure {
             if cell >= 6 {
                 root.draw(&Rectangle::new(rect, WHITE.stroke_width(1)))?;
             }
-            if let (Some(label), true) = (&c.label, label_size >= 8.0) {
+            if let (Some(label), true) = (&c.label, self.shows_labels()) {
                 let ink = match (self.shading, c.value) {
                     (Shading::SuccessRate, Some(t)) => ink_on_viridis(t),
                     _ => &BLACK,
@@ -249,7 +270,11 @@ impl Figure for SomFigure {
                 root.draw(&Text::new(
                     label.clone(),
                     (x + cell / 2, y + cell / 2),
-                    anchored(text_style(label_size).color(ink), HPos::Center, VPos::Center),
+                    anchored(
+                        text_style(label_size).color(ink),
+                        HPos::Center,
+                        VPos::Center,
+                    ),
                 ))?;
             }
         }
@@ -348,7 +373,10 @@ impl SomFigure {
         }
         if empty_key {
             let ky = top + bar_h + 18;
-            root.draw(&Rectangle::new([(x, ky), (x + bw, ky + 16)], EMPTY.filled()))?;
+            root.draw(&Rectangle::new(
+                [(x, ky), (x + bw, ky + 16)],
+                EMPTY.filled(),
+            ))?;
             root.draw(&Text::new(
                 "no trials",
                 (x + bw + 8, ky + 8),
