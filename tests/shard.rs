@@ -8,6 +8,19 @@ use common::{csv, Scratch};
 
 const SMOKE: &str = include_str!("../experiments/smoke.toml");
 
+/// Files a merge must reproduce byte for byte.
+const MERGED: [&str; 9] = [
+    "trials.csv",
+    "curves.csv",
+    "weights.csv",
+    "init_vectors.csv",
+    "summary.csv",
+    "comparisons.csv",
+    "som_nodes.csv",
+    "regions.csv",
+    "separation.csv",
+];
+
 #[test]
 fn three_shards_merge_into_the_single_run() {
     let s = Scratch::new("shards");
@@ -42,7 +55,7 @@ fn three_shards_merge_into_the_single_run() {
     args.extend(dirs.iter().map(String::as_str));
     let r = s.run(&args).ok();
     assert!(r.stdout.contains("results/smoke/"), "{}", r.stdout);
-    for f in ["trials.csv", "curves.csv"] {
+    for f in MERGED {
         assert!(
             s.read(&format!("results/smoke/{f}")) == s.read(&format!("single/{f}")),
             "{f}"
@@ -162,7 +175,7 @@ fn the_generated_slurm_scripts_run_shards_and_merge() {
         String::from_utf8_lossy(&st.stderr)
     );
     s.run(&["run", "smoke.toml", "--out", "single"]).ok();
-    for f in ["trials.csv", "curves.csv"] {
+    for f in MERGED {
         assert!(
             s.read(&format!("results/smoke/{f}")) == s.read(&format!("single/{f}")),
             "{f}"

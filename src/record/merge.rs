@@ -72,10 +72,10 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<(PathBuf, Plan)> {
             summarize_list(&missing)
         )));
     }
-    let rest = [
-        Rows::collect(&sources(FILES[1]), &plan)?,
-        Rows::collect(&sources(FILES[2]), &plan)?,
-    ];
+    let rest = FILES[1..]
+        .iter()
+        .map(|f| Rows::collect(&sources(f), &plan))
+        .collect::<Result<Vec<_>>>()?;
 
     let dir = out.map_or_else(
         || Path::new("results").join(&plan.spec.name),
