@@ -61,6 +61,8 @@ enum Command {
     },
     /// Map which regions of initial-weight space train, with a self-organizing map (no training)
     Regions(RegionsArgs),
+    /// Mean-field theory of deep random networks: q*, χ₁, c*, depth scales, the critical σ_w²
+    Theory(TheoryArgs),
     /// Draw the figures and write report.md for a results folder (no training)
     Report {
         /// Results folder
@@ -82,6 +84,22 @@ struct RegionsArgs {
     /// permutation symmetry)
     #[arg(long)]
     raw_order: bool,
+}
+
+#[derive(Args, Debug)]
+struct TheoryArgs {
+    /// Hidden activation (see `initbench list`)
+    #[arg(long)]
+    activation: String,
+    /// An activation parameter, e.g. --param slope=0.1 (repeatable)
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// Bias variance σ_b²
+    #[arg(long, default_value_t = 0.0)]
+    sigma_b2: f64,
+    /// Weight variances σ_w² for the table [default: 0.5, 0.75, …, 4]
+    #[arg(long, value_delimiter = ',')]
+    sigma_w2: Vec<f64>,
 }
 
 #[derive(Args, Debug)]
@@ -192,6 +210,7 @@ pub fn main() -> Result<()> {
         }
         Some(Command::Slurm(args)) => slurm(&args),
         Some(Command::Regions(args)) => regions(&args),
+        Some(Command::Theory(args)) => theory(&args),
         Some(Command::Report { dir }) => {
             let report = crate::report::write(&dir)?;
             print_out(&format!(
@@ -308,6 +327,49 @@ fn regions(args: &RegionsArgs) -> Result<()> {
         args.dir.display()
     ));
     print_out(&text);
+    Ok(())
+}
+
+fn theory(args: &TheoryArgs) -> Result<()> {
+    let mut p = Params::new("activation", args.activation.clone());
+    for kv in &args.params {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| Error::Input(format!("--param: expected KEY=VALUE, got `{kv}`")))?;
+        let value = v
+            .parse::<f64>()
+            .map(Value::Num)
+            .map_err(|_| Error::Input(format!("--param {k}: expected a number, got `{v}`")))?;
+        p = p.with(k, value);
+    }
+    let act = crate::model::Activation::parse(p).map_err(Error::Input)?;
+    if !(args.sigma_b2 >= 0.0 && args.sigma_b2.is_finite()) {
+        return Err(Error::Input(format!(
+            "--sigma-b2 must be ≥ 0, got {}",
+            args.sigma_b2
+        )));
+    }
+    if let Some(bad) = args.sigma_w2.iter().find(|w| !(**w > 0.0 && w.is_finite())) {
+        return Err(Error::Input(format!(
+            "--sigma-w2 values must be > 0, got {bad}"
+        )));
+    }
+    let grid = if args.sigma_w2.is_empty() {
+        crate::theory::default_sigma_w2_grid()
+    } else {
+        args.sigma_w2.clone()
+    };
+    let phi = |x: f64| act.scalar(x);
+    let dphi = |x: f64| act.scalar_derivative(x);
+    let rows = crate::theory::table(&phi, &dphi, args.sigma_b2, &grid);
+    let critical = crate::theory::critical_sigma_w2(&phi, &dphi, args.sigma_b2);
+    print_out(&format!(
+        "{}, σ_b² = {} (Poole et al. 2016; Schoenholz et al. 2017)\n{}critical σ_w² (χ₁ = 1): {}\n",
+        act.label(),
+        args.sigma_b2,
+        crate::theory::format_table(&rows),
+        critical.map_or("none in [0.01, 100]".to_string(), |c| format!("{c:.6}"))
+    ));
     Ok(())
 }
 

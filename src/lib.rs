@@ -21,6 +21,7 @@ pub mod run;
 pub mod slurm;
 pub mod spec;
 pub mod stats;
+pub mod theory;
 pub mod train;
 
 pub use error::{Error, Result};

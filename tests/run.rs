@@ -24,6 +24,33 @@ fn smoke_run_writes_every_file_with_the_documented_columns() {
             "results/README.md does not document {h}"
         );
     }
+    // The analysis files: documented, one row per cell / per pair, and reproducible from the
+    // folder alone.
+    for file in [
+        "summary.csv",
+        "comparisons.csv",
+        "weights.csv",
+        "init_vectors.csv",
+    ] {
+        let (h, _) = csv(&s.read(&format!("results/smoke/{file}")));
+        for col in h {
+            let family = ["final_test_acc_", "best_test_acc_", "final_train_acc_"]
+                .iter()
+                .any(|p| col.starts_with(p) && readme.contains(&format!("`{p}")));
+            assert!(
+                family || readme.contains(&format!("`{col}`")),
+                "results/README.md does not document {file}: {col}"
+            );
+        }
+    }
+    let (sh, srows) = csv(&s.read("results/smoke/summary.csv"));
+    assert_eq!(srows.len(), 12, "2 data sets × 2 depths × 3 initializers");
+    assert_eq!(column(&sh, &srows, "n"), vec!["2"; 12]);
+    let (_, crows) = csv(&s.read("results/smoke/comparisons.csv"));
+    assert_eq!(crows.len(), 4 * 3, "3 pairs in each of 4 groups");
+    let before = s.read("results/smoke/summary.csv");
+    s.run(&["summarize", "results/smoke"]).ok();
+    assert_eq!(s.read("results/smoke/summary.csv"), before);
     for status in column(&header, &rows, "status") {
         assert!(
             ["converged", "not_converged", "diverged"].contains(&status),
@@ -155,6 +182,40 @@ fn default_run_is_the_seed_notebook_study() {
         "the table lists the initializers:\n{}",
         r.stdout
     );
+    // The run ends with the weight-space map and the report.
+    let (_, regions) = csv(&s.read("results/seed_xor/regions.csv"));
+    assert_eq!(regions.len(), 700);
+    let (fh, fit) = csv(&s.read("results/seed_xor/som_fit.csv"));
+    assert_eq!(column(&fh, &fit, "input"), ["vectors"]);
+    assert_eq!(column(&fh, &fit, "dims"), ["9"]);
+    let p: f64 = column(&fh, &fit, "chi_square_p")[0].parse().unwrap();
+    assert!(
+        p < 1e-10,
+        "outcome must depend on the region of weight space, p = {p}"
+    );
+    let (sh, sep) = csv(&s.read("results/seed_xor/separation.csv"));
+    assert_eq!(sep.len(), 15);
+    assert!(column(&sh, &sep, "rule").iter().all(|r| r.contains("fail")));
+    let report = s.read("results/seed_xor/report.md");
+    assert!(
+        report.contains("zeros") && report.contains(".png"),
+        "{report}"
+    );
+    for fig in [
+        "heatmap",
+        "survival",
+        "accuracy",
+        "curves",
+        "som-hits",
+        "som-umatrix",
+        "separation-histograms",
+    ] {
+        for ext in ["svg", "png"] {
+            let path = s.path(&format!("results/seed_xor/report/{fig}.{ext}"));
+            assert!(path.exists(), "{} missing", path.display());
+        }
+    }
+    assert!(r.stdout.contains("report.md"), "{}", r.stdout);
 }
 
 #[test]
@@ -215,6 +276,39 @@ fn plan_list_and_sample_answer_without_training() {
     ] {
         s.run(cmd).ok();
     }
+}
+
+#[test]
+fn theory_prints_the_critical_line() {
+    let s = Scratch::new("theory");
+    // ReLU with σ_b² = 0 is critical at σ_w² = 2 (He et al. 2015); tanh at σ_w² = 1.
+    let r = s.run(&["theory", "--activation", "relu"]).ok();
+    assert!(
+        r.stdout.contains("critical σ_w² (χ₁ = 1): 2.000000"),
+        "{}",
+        r.stdout
+    );
+    let r = s
+        .run(&["theory", "--activation", "tanh", "--sigma-w2", "0.5,1.5"])
+        .ok();
+    assert!(
+        r.stdout.contains("critical σ_w² (χ₁ = 1): 1.0000"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with("0.500") || l.trim_start().starts_with("1.500"))
+            .count(),
+        2
+    );
+    assert_eq!(s.run(&["theory", "--activation", "tanhh"]).code, 2);
+    assert_eq!(
+        s.run(&["theory", "--activation", "tanh", "--sigma-b2", "-1"])
+            .code,
+        2
+    );
 }
 
 #[test]

@@ -264,6 +264,42 @@ impl Activation {
     }
 }
 
+impl Activation {
+    /// f'(x) on one number, exact (for the mean-field calculator in `theory`). At a kink
+    /// (x = 0 for the rectifiers) it takes the right-hand slope.
+    pub fn scalar_derivative(&self, x: f64) -> f64 {
+        let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
+        match *self {
+            Activation::Linear => 1.0,
+            Activation::Sigmoid => sig(x) * (1.0 - sig(x)),
+            Activation::Tanh => 1.0 - x.tanh().powi(2),
+            Activation::Relu => f64::from(u8::from(x >= 0.0)),
+            Activation::LeakyRelu { slope } => {
+                if x >= 0.0 {
+                    1.0
+                } else {
+                    slope
+                }
+            }
+            Activation::Elu { alpha } => {
+                if x >= 0.0 {
+                    1.0
+                } else {
+                    alpha * x.exp()
+                }
+            }
+            Activation::Selu => SELU_LAMBDA * if x >= 0.0 { 1.0 } else { SELU_ALPHA * x.exp() },
+            Activation::Gelu => {
+                let pdf = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                0.5 * (1.0 + erf(x * std::f64::consts::FRAC_1_SQRT_2)) + x * pdf
+            }
+            Activation::Silu => sig(x) * (1.0 + x * (1.0 - sig(x))),
+            Activation::Softplus => sig(x),
+            Activation::Softsign => 1.0 / (1.0 + x.abs()).powi(2),
+        }
+    }
+}
+
 /// 1/(1 + e^−x). Written out (candle's tensor has no sigmoid) and used by every path, so the
 /// cohort engine and the per-trial reference compute the same function.
 pub fn sigmoid(z: &Tensor) -> Result<Tensor> {
@@ -378,6 +414,21 @@ mod tests {
                 assert!(
                     (got - want).abs() < 1e-7 * (1.0 + want.abs()),
                     "{act:?} at {x}: {got} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn scalar_derivatives_match_central_differences() {
+        let h = 1e-6;
+        for act in all() {
+            for x in XS {
+                let fd = (act.scalar(x + h) - act.scalar(x - h)) / (2.0 * h);
+                let d = act.scalar_derivative(x);
+                assert!(
+                    (d - fd).abs() < 1e-7 * (1.0 + fd.abs()),
+                    "{act:?} at {x}: {d} vs {fd}"
                 );
             }
         }
