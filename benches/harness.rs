@@ -43,6 +43,17 @@ fn training(c: &mut Criterion) {
     g.bench_function("seed_xor 700 nets x 2000 epochs, one thread", |b| {
         b.iter(|| train_chunk(&plan, &chunk).unwrap())
     });
+    let cohort = &plan.cohorts[0];
+    let split = plan.split(cohort).unwrap();
+    let setup = plan.setup(cohort);
+    let members: Vec<_> = chunk
+        .trials
+        .iter()
+        .map(|&i| plan.member(&plan.trials[i], &split).unwrap())
+        .collect();
+    g.bench_function("seed_xor kernel only", |b| {
+        b.iter(|| initbench::train::fused::train(&setup, &split, &members).unwrap())
+    });
     g.finish();
 }
 
@@ -71,5 +82,22 @@ fn recording(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, sampling, training, recording);
+/// Criterion draws its plots in "sans-serif" through plotters, whose font renderer here is
+/// the pure-Rust one with no system fonts: give it the DejaVu Sans the report embeds.
+fn config() -> Criterion {
+    use plotters::style::{register_font, FontStyle};
+    static REGULAR: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+    static BOLD: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
+    for family in ["sans-serif", "serif", "monospace"] {
+        register_font(family, FontStyle::Normal, REGULAR).ok();
+        register_font(family, FontStyle::Bold, BOLD).ok();
+    }
+    Criterion::default()
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = sampling, training, recording
+}
 criterion_main!(benches);

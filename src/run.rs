@@ -91,8 +91,15 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
         );
     }
     let chunk_size = opts.max_cohort.unwrap_or_else(|| {
-        // About four chunks per thread, so threads stay busy until the end.
-        todo.div_ceil(4 * threads).clamp(16, MAX_AUTO_CHUNK)
+        // About four chunks per thread, so threads stay busy until the end, in whole blocks
+        // of the fused kernel where that is more than one block, so little goes to padding.
+        let wide = train::fused::kernel::WIDE;
+        let size = todo.div_ceil(4 * threads).clamp(16, MAX_AUTO_CHUNK);
+        if size > wide {
+            size.div_ceil(wide) * wide
+        } else {
+            size
+        }
     });
     let chunks = plan.chunks(chunk_size, &wanted);
     let mut recorder = Recorder::open(&dir, plan, existing.last, existing.in_order)?;

@@ -36,6 +36,7 @@ pub mod defaults {
     pub const TARGET_TRAIN_ACC: f64 = 1.0;
     /// Train for the whole budget, so final metrics are comparable across trials.
     pub const EARLY_STOP: bool = false;
+    pub const FIGURES: bool = true;
     /// Networks with at most this many parameters get their whole initial weight vector
     /// recorded (weights.csv), for weight-space maps; larger ones only per-layer features.
     pub const WEIGHTS_MAX_PARAMS: u32 = 64;
@@ -66,6 +67,9 @@ pub struct Spec {
     pub bias_initializer: Initializer,
     pub target: Target,
     pub early_stop: bool,
+    /// Draw the report's figures (and write report.md) when the run ends; the CSVs are
+    /// written either way.
+    pub figures: bool,
     /// Record the full initial weight vector of networks with at most this many parameters.
     pub weights_max_params: u32,
     pub datasets: Vec<DatasetSpec>,
@@ -98,6 +102,7 @@ struct Raw {
     bias_initializer: Option<Spanned<toml::Value>>,
     target: Option<Spanned<RawTarget>>,
     early_stop: Option<bool>,
+    figures: Option<bool>,
     weights_max_params: Option<Spanned<i64>>,
     dataset: Axis<toml::Value>,
     initializer: Axis<toml::Value>,
@@ -174,6 +179,7 @@ impl Spec {
             "bias_initializer": self.bias_initializer.label(),
             "target": { "train_loss": self.target.train_loss, "train_acc": self.target.train_acc },
             "early_stop": self.early_stop,
+            "figures": self.figures,
             "weights_max_params": self.weights_max_params,
             "dataset": labels(self.datasets.iter().map(|d| d.label()).collect()),
             "initializer": labels(self.initializers.iter().map(|i| i.label()).collect()),
@@ -387,6 +393,7 @@ fn validate(
         bias_initializer,
         target,
         early_stop: raw.early_stop.unwrap_or(defaults::EARLY_STOP),
+        figures: raw.figures.unwrap_or(defaults::FIGURES),
         weights_max_params,
         datasets,
         initializers,

@@ -24,8 +24,9 @@ pub struct Summarized {
 pub const AUTO_REGIONS_MAX_TRIALS: usize = 20_000;
 
 /// Everything a finished run ends with: the summary, the weight-space map (for sweeps of at
-/// least 4 and at most [`AUTO_REGIONS_MAX_TRIALS`] trials) and the report.
-pub fn finish(dir: &Path) -> Result<(Summarized, crate::report::Report)> {
+/// least 4 and at most [`AUTO_REGIONS_MAX_TRIALS`] trials) and, unless the spec says
+/// `figures = false`, the report.
+pub fn finish(dir: &Path) -> Result<(Summarized, Option<crate::report::Report>)> {
     let summary = summarize(dir)?;
     let trials: usize = summary.cells.iter().map(|c| c.n).sum();
     if (4..=AUTO_REGIONS_MAX_TRIALS).contains(&trials) {
@@ -36,8 +37,12 @@ pub fn finish(dir: &Path) -> Result<(Summarized, crate::report::Report)> {
         };
         regions::regions(dir, &opts)?;
     }
+    let manifest = Manifest::read(&dir.join("manifest.json"))?;
+    if manifest.spec["figures"].as_bool() == Some(false) {
+        return Ok((summary, None));
+    }
     let report = crate::report::write(dir)?;
-    Ok((summary, report))
+    Ok((summary, Some(report)))
 }
 
 /// Writes `summary.csv` and `comparisons.csv` for the results in `dir`.

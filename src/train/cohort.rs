@@ -11,10 +11,11 @@
 use candle_core::{DType, Device, Result, Tensor};
 
 use super::diagnostics;
+use super::fused;
 use super::member::Member;
 use super::network::{Forward, Population};
 use super::optim::{OptState, Optimizer};
-use super::outcome::{Best, CurvePoint, Metrics, Outcome, Status, Target};
+use super::outcome::{Best, CurvePoint, Diagnostics, Metrics, Outcome, Status, Target};
 use super::schedule;
 use crate::data::{Dataset, Split};
 use crate::model::Architecture;
@@ -68,18 +69,75 @@ impl Tensors {
 }
 
 /// Per-member bookkeeping on the host.
-struct Track {
-    active: bool,
-    epochs_to_target: Option<u32>,
-    diverged_at: Option<u32>,
-    epochs_run: u32,
-    last: Option<Metrics>,
-    best: Option<Best>,
-    curve: Vec<CurvePoint>,
+pub(super) struct Track {
+    pub active: bool,
+    pub epochs_to_target: Option<u32>,
+    pub diverged_at: Option<u32>,
+    pub epochs_run: u32,
+    pub last: Option<Metrics>,
+    pub best: Option<Best>,
+    pub curve: Vec<CurvePoint>,
 }
 
-/// Trains `members` and returns one outcome per member, in order.
+impl Track {
+    /// The verdict and record of a finished member.
+    pub(super) fn into_outcome(self, init: Diagnostics) -> Outcome {
+        let t = self;
+        let status = if t.epochs_to_target.is_some() {
+            Status::Converged
+        } else if t.diverged_at.is_some() {
+            Status::Diverged
+        } else {
+            Status::NotConverged
+        };
+        let mut curve = t.curve;
+        if let (Some(last), None) = (t.last, t.diverged_at) {
+            if curve.last().is_none_or(|c| c.epoch != t.epochs_run) {
+                curve.push(CurvePoint {
+                    epoch: t.epochs_run,
+                    metrics: last,
+                });
+            }
+        }
+        Outcome {
+            status,
+            epochs_to_target: t.epochs_to_target,
+            diverged_at: t.diverged_at,
+            epochs_run: t.epochs_run,
+            last: if t.diverged_at.is_some() {
+                None
+            } else {
+                t.last
+            },
+            best: t.best.unwrap_or(Best {
+                train_loss: f64::NAN,
+                train_acc: f64::NAN,
+                test_loss: None,
+                test_acc: None,
+            }),
+            init,
+            curve,
+        }
+    }
+}
+
+/// Trains `members` and returns one outcome per member, in order: small networks in f32 on
+/// the CPU with the fused kernel, the rest with tensor ops.
 pub fn train(
+    setup: &Setup,
+    split: &Split,
+    members: &[Member],
+    dtype: DType,
+    dev: &Device,
+) -> Result<Vec<Outcome>> {
+    if dtype == DType::F32 && dev.is_cpu() && fused::supports(setup) {
+        return fused::train(setup, split, members);
+    }
+    train_tensors(setup, split, members, dtype, dev)
+}
+
+/// [`train`] with candle tensor ops, whatever the network's size.
+pub fn train_tensors(
     setup: &Setup,
     split: &Split,
     members: &[Member],
@@ -149,43 +207,7 @@ pub fn train(
     Ok(tracks
         .into_iter()
         .zip(init)
-        .map(|(t, init)| {
-            let status = if t.epochs_to_target.is_some() {
-                Status::Converged
-            } else if t.diverged_at.is_some() {
-                Status::Diverged
-            } else {
-                Status::NotConverged
-            };
-            let mut curve = t.curve;
-            if let (Some(last), None) = (t.last, t.diverged_at) {
-                if curve.last().is_none_or(|c| c.epoch != t.epochs_run) {
-                    curve.push(CurvePoint {
-                        epoch: t.epochs_run,
-                        metrics: last,
-                    });
-                }
-            }
-            Outcome {
-                status,
-                epochs_to_target: t.epochs_to_target,
-                diverged_at: t.diverged_at,
-                epochs_run: t.epochs_run,
-                last: if t.diverged_at.is_some() {
-                    None
-                } else {
-                    t.last
-                },
-                best: t.best.unwrap_or(Best {
-                    train_loss: f64::NAN,
-                    train_acc: f64::NAN,
-                    test_loss: None,
-                    test_acc: None,
-                }),
-                init,
-                curve,
-            }
-        })
+        .map(|(t, init)| t.into_outcome(init))
         .collect())
 }
 

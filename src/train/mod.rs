@@ -3,6 +3,7 @@
 
 pub mod cohort;
 pub mod diagnostics;
+pub mod fused;
 pub mod member;
 pub mod network;
 pub mod optim;

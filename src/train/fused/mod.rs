@@ -1,0 +1,277 @@
+//! The fused path for small networks: a cohort's whole training run as one candle op.
+//!
+//! Networks of a few dozen units a layer are too small for matrix multiplies to pay: with
+//! the population as a batch dimension, candle spends its time dispatching tiny ops (0.58 s
+//! for the seed study against 4 ms for a fused kernel: `../shared/CANDLE-NOTES.md`). Here the
+//! parameters live in one candle tensor shaped [parameters, members] (the population on the
+//! contiguous axis) and a custom in-place op trains it for every epoch at once, blocks of
+//! members in parallel. Wider networks go to the tensor path, where gemm
+//! wins.
+//!
+//! Which path a cohort takes depends only on its setup, never on how many members share
+//! it, so results still depend only on the spec and the seed.
+
+pub mod kernel;
+pub mod math;
+
+use std::sync::Mutex;
+
+use candle_core::{CpuStorage, DType, Device, InplaceOp1, Layout, Result, Tensor};
+use rayon::prelude::*;
+
+use super::cohort::{Setup, Track};
+use super::diagnostics;
+use super::member::Member;
+use super::network::Population;
+use super::optim::Optimizer;
+use super::outcome::{Best, Outcome};
+use super::schedule;
+use crate::data::{Dataset, Split};
+use crate::model::{Activation, Loss, OutputActivation};
+use kernel::{Act, Data, Lane, Opt, Out, Problem, NARROW, V, WIDE};
+
+/// Largest network the kernel takes. Each training row streams every parameter of a block
+/// (and its gradient) through the cache; past a few thousand parameters gemm over rows is
+/// faster.
+pub const MAX_PARAMETERS: usize = 2048;
+
+/// Whether cohorts with this setup train on the fused kernel.
+pub fn supports(setup: &Setup) -> bool {
+    let arch = &setup.arch;
+    arch.depth >= 1 && arch.parameters() <= MAX_PARAMETERS && act(arch.activation).is_some()
+}
+
+fn act(a: Activation) -> Option<Act> {
+    use crate::model::activation::{SELU_ALPHA, SELU_LAMBDA};
+    Some(match a {
+        Activation::Linear => Act::Linear,
+        Activation::Sigmoid => Act::Sigmoid,
+        Activation::Tanh => Act::Tanh,
+        Activation::Relu => Act::Relu,
+        Activation::LeakyRelu { slope } => Act::LeakyRelu(slope as f32),
+        Activation::Elu { alpha } => Act::Elu(alpha as f32),
+        Activation::Selu => Act::Selu(SELU_LAMBDA as f32, SELU_ALPHA as f32),
+        Activation::Silu => Act::Silu,
+        Activation::Softsign => Act::Softsign,
+        Activation::Gelu | Activation::Softplus => return None,
+    })
+}
+
+fn out(activation: OutputActivation, loss: Loss) -> Out {
+    match (activation, loss) {
+        (OutputActivation::Linear, Loss::Mse) => Out::LinearMse,
+        (OutputActivation::Sigmoid, Loss::Mse) => Out::SigmoidMse,
+        (OutputActivation::Softmax, Loss::Mse) => Out::SoftmaxMse,
+        (OutputActivation::Sigmoid, Loss::CrossEntropy) => Out::SigmoidCe,
+        (OutputActivation::Softmax, Loss::CrossEntropy) => Out::SoftmaxCe,
+        (OutputActivation::Linear, Loss::CrossEntropy) => unreachable!("rejected by Head::new"),
+    }
+}
+
+fn opt(o: Optimizer) -> Opt {
+    match o {
+        Optimizer::Sgd { lr } => Opt::Sgd { lr: lr as f32 },
+        Optimizer::Momentum {
+            lr,
+            momentum,
+            nesterov,
+        } => Opt::Momentum {
+            lr: lr as f32,
+            momentum: momentum as f32,
+            nesterov,
+        },
+        Optimizer::Adam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+        } => Opt::Adam {
+            lr,
+            beta1,
+            beta2,
+            eps: eps as f32,
+        },
+    }
+}
+
+/// A data split in the kernel's form.
+struct Owned {
+    x: Vec<f32>,
+    t: Vec<f32>,
+    y: Vec<u32>,
+    n: usize,
+}
+
+impl Owned {
+    fn new(d: &Dataset, setup: &Setup) -> Self {
+        let t = setup.arch.head.targets(&d.y, d.classes);
+        Owned {
+            x: d.x.clone(),
+            t: t.into_iter().map(|v| v as f32).collect(),
+            y: d.y.clone(),
+            n: d.n,
+        }
+    }
+
+    fn data(&self) -> Data<'_> {
+        Data {
+            x: &self.x,
+            t: &self.t,
+            y: &self.y,
+            n: self.n,
+        }
+    }
+}
+
+/// The in-place op: trains the [parameters, members] tensor it is applied to.
+struct FusedRun<'a> {
+    problem: Problem<'a>,
+    /// Networks per block: [`WIDE`] or [`NARROW`].
+    width: usize,
+    lanes: Mutex<Vec<Lane>>,
+}
+
+impl FusedRun<'_> {
+    /// Trains `data` ([parameters, members], row-major) in blocks of `L` members.
+    fn blocks<const L: usize>(&self, data: &mut [f32], params: usize, members: usize) {
+        let gather = |b: usize| -> Vec<V<L>> {
+            (0..params)
+                .map(|j| {
+                    let mut v = [0.0; L];
+                    v.copy_from_slice(&data[j * members + b * L..][..L]);
+                    v
+                })
+                .collect()
+        };
+        let starts: Vec<Vec<V<L>>> = (0..members / L).map(gather).collect();
+        // Blocks are independent, so they may run on any thread in any order.
+        let done: Vec<(Vec<V<L>>, Vec<Lane>)> = starts
+            .into_par_iter()
+            .map(|mut p| {
+                let lanes = kernel::train_block(&self.problem, &mut p);
+                (p, lanes)
+            })
+            .collect();
+        let mut lanes = Vec::with_capacity(members);
+        for (b, (p, l)) in done.into_iter().enumerate() {
+            for (j, v) in p.iter().enumerate() {
+                data[j * members + b * L..][..L].copy_from_slice(v);
+            }
+            lanes.extend(l);
+        }
+        *self.lanes.lock().expect("not poisoned") = lanes;
+    }
+}
+
+impl InplaceOp1 for FusedRun<'_> {
+    fn name(&self) -> &'static str {
+        "initbench-fused-training"
+    }
+
+    fn cpu_fwd(&self, storage: &mut CpuStorage, layout: &Layout) -> Result<()> {
+        let CpuStorage::F32(all) = storage else {
+            candle_core::bail!("the fused kernel trains f32 parameters");
+        };
+        let (params, members) = layout.shape().dims2()?;
+        if !layout.is_contiguous() || members % self.width != 0 {
+            candle_core::bail!(
+                "the fused kernel needs a contiguous [parameters, k·{}] tensor",
+                self.width
+            );
+        }
+        let data = &mut all[layout.start_offset()..layout.start_offset() + params * members];
+        match self.width {
+            WIDE => self.blocks::<WIDE>(data, params, members),
+            _ => self.blocks::<NARROW>(data, params, members),
+        }
+        Ok(())
+    }
+}
+
+/// Trains `members` on the fused kernel; same contract as `cohort::train`.
+pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Outcome>> {
+    let arch = &setup.arch;
+    let dev = Device::Cpu;
+    // The measurements at initialization come from the tensor path's first pass.
+    let init = {
+        let train = &split.train;
+        let k = arch.head.units(train.classes);
+        let x = Tensor::from_slice(&train.x, (train.n, train.features), &dev)?;
+        let t = Tensor::from_vec(
+            arch.head.targets(&train.y, train.classes),
+            (train.n, k),
+            &dev,
+        )?
+        .to_dtype(DType::F32)?;
+        let pop = Population::new(members, arch, DType::F32, &dev)?;
+        let fwd = pop.forward(arch, &x, &t)?;
+        let grads = pop.backward(arch, &x, &fwd, &t)?;
+        diagnostics::measure(arch, &fwd, &grads, members)?
+    };
+
+    let dims = arch.dims();
+    let n_params = kernel::parameters(&dims);
+    let width = if members.len() >= WIDE { WIDE } else { NARROW };
+    let padded = members.len().div_ceil(width) * width;
+    // [parameters, members], parameters in `Population::flat` order; padding members are
+    // zeros and their results are dropped.
+    let mut flat = vec![0f32; n_params * padded];
+    for (m, member) in members.iter().enumerate() {
+        let mut j = 0;
+        for (w, b) in member.weights.iter().zip(&member.biases) {
+            for &v in w.iter().chain(b) {
+                flat[j * padded + m] = v as f32;
+                j += 1;
+            }
+        }
+    }
+    let params = Tensor::from_vec(flat, (n_params, padded), &dev)?;
+
+    let train = Owned::new(&split.train, setup);
+    let test = split.test.as_ref().map(|d| Owned::new(d, setup));
+    let mut on_curve = vec![false; setup.epochs as usize + 1];
+    for e in schedule::curve_epochs(setup.epochs) {
+        on_curve[e as usize] = true;
+    }
+    let (target_loss, target_acc) = (
+        setup.target.train_loss.unwrap_or(f64::INFINITY),
+        setup.target.train_acc.unwrap_or(f64::NEG_INFINITY),
+    );
+    let run = FusedRun {
+        problem: Problem {
+            dims,
+            act: act(arch.activation).expect("checked by supports"),
+            out: out(arch.head.activation, arch.head.loss),
+            opt: opt(setup.optimizer),
+            epochs: setup.epochs,
+            batch: setup.batch_size,
+            order_seed: setup.order_seed,
+            target_loss,
+            target_acc,
+            early_stop: setup.early_stop,
+            train: train.data(),
+            test: test.as_ref().map(Owned::data),
+            on_curve,
+        },
+        width,
+        lanes: Mutex::new(Vec::new()),
+    };
+    params.inplace_op1(&run)?;
+    let lanes = run.lanes.into_inner().expect("not poisoned");
+    Ok(lanes
+        .into_iter()
+        .zip(init)
+        .map(|(lane, init)| {
+            Track {
+                active: false,
+                epochs_to_target: lane.epochs_to_target,
+                diverged_at: lane.diverged_at,
+                epochs_run: lane.epochs_run,
+                last: lane.last,
+                best: lane.best.as_ref().map(Best::new),
+                curve: lane.curve,
+            }
+            .into_outcome(init)
+        })
+        .collect())
+}
