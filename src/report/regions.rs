@@ -39,6 +39,9 @@ pub struct Node {
     pub successes: u64,
     /// Empty for a node no trial maps to.
     pub success_rate: Option<f64>,
+    /// Mean final test accuracy of the node's trials (train accuracy without a test split).
+    #[serde(default)]
+    pub mean_accuracy: Option<f64>,
     pub u_matrix: f64,
 }
 

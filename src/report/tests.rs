@@ -632,3 +632,54 @@ fn partial_regions_outputs_are_an_input_error() {
     std::fs::write(dir.join("som_nodes.csv"), short).unwrap();
     assert!(matches!(write(&dir), Err(crate::error::Error::Input(_))));
 }
+
+#[test]
+fn a_numeric_axis_with_three_values_gets_a_sweep_figure_and_sentence() {
+    let dir = temp_dir("sweep");
+    write_results(
+        &dir,
+        &Synthetic {
+            inits: &[("good_init", &[10, 9, 2]), ("zeros", &[0, 0, 0])],
+            depths: &[1, 2, 4],
+            reps: 10,
+            epochs: 50,
+            test_split: false,
+        },
+    );
+    let report = write(&dir).unwrap();
+    let first = &report.figures[0];
+    assert_eq!(first.svg.file_stem().unwrap(), "sweep-depth");
+    let svg = std::fs::read_to_string(&first.svg).unwrap();
+    check_svg(&svg);
+    assert_eq!(
+        png_size(&std::fs::read(&first.png).unwrap()),
+        svg_size(&svg)
+    );
+    for text in [
+        "Success rate and time to target vs depth",
+        "success rate",
+        "median epochs to target",
+        "good_init",
+    ] {
+        assert!(svg.contains(text), "sweep figure shows {text:?}");
+    }
+    // Depth is on the sweep's x axis and still the heatmap's columns: the heatmap stays.
+    assert!(report
+        .figures
+        .iter()
+        .any(|f| f.svg.file_stem().unwrap() == "heatmap"));
+    let md = std::fs::read_to_string(&report.markdown).unwrap();
+    assert!(md.contains("### Outcome along the sweep"));
+    assert!(md.contains("](report/sweep-depth.png)"));
+    // 10/10 at depth 1 against 2/10 at depth 4: Fisher's exact p = 0.0007145 (the two-sided
+    // hypergeometric sum, by hand: C(12,10)·C(8,0)/C(20,10) + C(12,2)·C(8,8)/C(20,10)).
+    assert!(
+        md.contains(
+            "Along depth (`good_init`): success peaks at depth 1 (10/10, 95% CI 72–100%); at the \
+             largest depth, 4, 2/10, 95% CI 6–51% (Fisher's exact p = 7.1e-4 against the peak)."
+        ),
+        "{md}"
+    );
+    // Never converging has no peak.
+    assert!(md.contains("Along depth (`zeros`): no trial converged at any depth (0/30)."));
+}
