@@ -257,4 +257,6 @@ target = { train_acc = 0.95 }
     assert!(s.path("results/som/report/som-accuracy.png").exists());
     let md = s.read("results/som/report.md");
     assert!(md.contains("Which regions generalize: the mean final test accuracy"));
+    // Two gains, so the report also asks whether the node matters within one gain.
+    assert!(md.contains("node × outcome χ² summed over the"), "{md}");
 }

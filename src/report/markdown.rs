@@ -615,6 +615,7 @@ pub const LOW_RATE: f64 = 0.1;
 pub fn weight_space(
     regions: &Regions,
     figures: &WeightSpaceFigures,
+    within: Option<&super::regions::WithinSettings>,
     report_dir_name: &str,
 ) -> String {
     let mut out = String::new();
@@ -661,6 +662,27 @@ pub fn weight_space(
             "The χ² test of node × outcome is undefined here (a single outcome, or a single \
              occupied node).",
         ),
+    }
+    if let Some(w) = within {
+        let verdict = if w.p_value < 0.05 {
+            "the node still predicts the outcome"
+        } else {
+            "the node does not significantly predict the outcome"
+        };
+        let _ = write!(
+            out,
+            " Within each setting (every axis value and the initializer held fixed, so only the \
+             random draw differs), {verdict}: node × outcome χ² summed over the {} of {} \
+             settings where it is defined, χ² = {:.1}, df = {}, {} (per setting, p from {} to \
+             {}).",
+            w.tested,
+            w.settings,
+            w.statistic,
+            w.df,
+            p_clause(w.p_value),
+            p_value(w.p_min),
+            p_value(w.p_max)
+        );
     }
     let occupied: Vec<_> = regions.nodes.iter().filter(|n| n.hits > 0).collect();
     let tally = |keep: &dyn Fn(f64) -> bool| -> (usize, u64) {

@@ -203,7 +203,13 @@ pub fn write(dir: &Path) -> Result<Report> {
     if let Some(found) = regions::load(dir)? {
         let acc_is_test = analysis.pooled.iter().any(|s| s.acc_is_test);
         let figs = weight_space_figures(dir, &fig_dir, &found, acc_is_test)?;
-        weight_space = Some(markdown::weight_space(&found, &figs, FIGURE_DIR));
+        let within = regions::within_settings(dir, &results.trials)?;
+        weight_space = Some(markdown::weight_space(
+            &found,
+            &figs,
+            within.as_ref(),
+            FIGURE_DIR,
+        ));
         region_figures.extend([figs.hit_map, figs.u_matrix]);
         region_figures.extend(figs.accuracy.clone());
         region_figures.extend(figs.histograms);
