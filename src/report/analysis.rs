@@ -172,6 +172,49 @@ pub struct Analysis {
     pub pooled: Vec<InitStats>,
     pub budget: u64,
     pub n_trials: usize,
+    /// Trials that started with two identical hidden units, and the others; None when no
+    /// trial did (or the column is absent).
+    pub symmetry: Option<Symmetry>,
+}
+
+/// Outcome by the at-initialization symmetry flag (`init_symmetric`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Symmetry {
+    /// Initializers with at least one symmetric trial, in initializer order.
+    pub initializers: Vec<String>,
+    pub symmetric: u64,
+    pub symmetric_converged: u64,
+    pub others: u64,
+    pub others_converged: u64,
+}
+
+impl Symmetry {
+    fn new(trials: &[Trial], initializers: &[String]) -> Option<Symmetry> {
+        let flagged: Vec<&Trial> = trials
+            .iter()
+            .filter(|t| t.init_symmetric == Some(true))
+            .collect();
+        if flagged.is_empty() {
+            return None;
+        }
+        let converged =
+            |ts: &[&Trial]| ts.iter().filter(|t| t.status == Status::Converged).count() as u64;
+        let others: Vec<&Trial> = trials
+            .iter()
+            .filter(|t| t.init_symmetric == Some(false))
+            .collect();
+        Some(Symmetry {
+            initializers: initializers
+                .iter()
+                .filter(|i| flagged.iter().any(|t| &t.initializer == *i))
+                .cloned()
+                .collect(),
+            symmetric: flagged.len() as u64,
+            symmetric_converged: converged(&flagged),
+            others: others.len() as u64,
+            others_converged: converged(&others),
+        })
+    }
 }
 
 fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
@@ -236,6 +279,7 @@ impl Analysis {
                 InitStats::new(init, &ts, budget)
             })
             .collect();
+        let symmetry = Symmetry::new(trials, &initializers);
         Analysis {
             axes,
             initializers,
@@ -243,6 +287,7 @@ impl Analysis {
             pooled,
             budget,
             n_trials: trials.len(),
+            symmetry,
         }
     }
 

@@ -140,6 +140,65 @@ pub fn heatmap_plans(analysis: &Analysis) -> Vec<Plan> {
     )
 }
 
+/// One figure of outcome against a numeric axis: the axis, the other varying axes' values it
+/// fixes, and the initializers it shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepPlan {
+    pub axis: Axis,
+    pub fixed: Vec<(Axis, String)>,
+    pub inits: Vec<usize>,
+    /// File-name suffix after `sweep-<axis>`, e.g. "-tanh"; "" for a single figure.
+    pub suffix: String,
+    pub label: String,
+}
+
+/// Fewest values a numeric axis needs before it gets a sweep figure: with two, the heatmap
+/// and survival panels already show the contrast.
+pub const MIN_SWEEP_VALUES: usize = 3;
+
+/// Sweep figures: one per numeric axis (gain, depth, width) with at least
+/// [`MIN_SWEEP_VALUES`] values, per value of the other varying axes.
+pub fn sweep_plans(analysis: &Analysis) -> Vec<SweepPlan> {
+    let mut out = Vec::new();
+    let varying = analysis.varying();
+    for axis in [Axis::Gain, Axis::Depth, Axis::Width] {
+        let values = analysis.values(axis);
+        if values.len() < MIN_SWEEP_VALUES || super::figures::sweep::numeric(values).is_none() {
+            continue;
+        }
+        let others: Vec<Axis> = varying.iter().copied().filter(|a| *a != axis).collect();
+        let chunks = init_chunks(analysis.initializers.len());
+        for fixed in combinations(analysis, &others) {
+            for (k, inits) in chunks.iter().enumerate() {
+                let base = describe(&fixed);
+                let mut suffix = if base.is_empty() {
+                    String::new()
+                } else {
+                    format!("-{}", slug(&base))
+                };
+                let mut label = base;
+                if chunks.len() > 1 {
+                    suffix.push_str(&format!("-part{}", k + 1));
+                    let p = format!("part {} of {}", k + 1, chunks.len());
+                    label = if label.is_empty() {
+                        p
+                    } else {
+                        format!("{label} ({p})")
+                    };
+                }
+                out.push(SweepPlan {
+                    axis,
+                    fixed: fixed.clone(),
+                    inits: inits.clone(),
+                    suffix,
+                    label,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The settings every trial shares, e.g. "xor, depth 1, width 2, sigmoid, sgd(lr=1), gain 1",
 /// leaving out the axes in `skip`.
 pub fn constants(analysis: &Analysis, skip: &[Axis]) -> String {

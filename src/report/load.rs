@@ -32,6 +32,8 @@ pub struct Trial {
     pub epochs_to_target: Option<f64>,
     pub final_train_acc: Option<f64>,
     pub final_test_acc: Option<f64>,
+    /// Two hidden units started identical (`init_symmetric`); None in files without the column.
+    pub init_symmetric: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +51,8 @@ struct TrialRow {
     epochs_to_target: Option<f64>,
     final_train_acc: Option<f64>,
     final_test_acc: Option<f64>,
+    #[serde(default)]
+    init_symmetric: Option<bool>,
 }
 
 /// One row of `curves.csv`.
@@ -130,6 +134,7 @@ fn read_trials(path: &Path) -> Result<Vec<Trial>> {
             epochs_to_target: row.epochs_to_target,
             final_train_acc: row.final_train_acc,
             final_test_acc: row.final_test_acc,
+            init_symmetric: row.init_symmetric,
         });
     }
     Ok(trials)

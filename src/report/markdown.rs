@@ -44,6 +44,15 @@ pub fn p_value(p: f64) -> String {
     }
 }
 
+/// "p = 0.0046", or "p < 1e-300" where the p-value underflowed to 0.
+pub fn p_clause(p: f64) -> String {
+    if p > 0.0 {
+        format!("p = {}", p_value(p))
+    } else {
+        "p < 1e-300".into()
+    }
+}
+
 fn epochs(x: Option<f64>) -> String {
     x.map_or("NA".into(), |v| {
         if v.fract() == 0.0 {
@@ -107,7 +116,18 @@ pub fn findings(analysis: &Analysis, depth_clauses: &[String]) -> Vec<String> {
             .map(|s| format!("`{}` ({})", s.initializer, count_ci(s)))
             .collect()
     };
-    if best.len() == ranked.len() {
+    if ranked.len() == 1 {
+        // One initializer: nothing to rank, so just its tally.
+        let only = ranked[0];
+        out.push(format!(
+            "`{}` converged in {}/{} trials, 95% CI {}{scope}.",
+            only.initializer,
+            only.converged,
+            only.n,
+            only.ci
+                .map_or("–".into(), |(lo, hi)| format!("{}–{}%", pct(lo), pct(hi)))
+        ));
+    } else if best.len() == ranked.len() {
         out.push(format!(
             "Every initializer converged equally often{scope}: {}.",
             join_and(&list(&best))
@@ -167,7 +187,7 @@ pub fn findings(analysis: &Analysis, depth_clauses: &[String]) -> Vec<String> {
         })
         .collect();
     fastest.sort_by(|x, y| x.2.total_cmp(&y.2));
-    if let Some((s, m, _)) = fastest.first() {
+    if let Some((s, m, _)) = fastest.first().filter(|_| ranked.len() > 1) {
         out.push(format!(
             "`{}` reached the target fastest: Kaplan–Meier median {} epochs{}{}.",
             s.initializer,
@@ -194,6 +214,36 @@ pub fn findings(analysis: &Analysis, depth_clauses: &[String]) -> Vec<String> {
             depth_clauses.join("; ")
         ));
     }
+    // Symmetry: why constant initializers cannot learn what needs two distinct units.
+    if let Some(sym) = &analysis.symmetry {
+        let names: Vec<String> = sym.initializers.iter().map(|i| format!("`{i}`")).collect();
+        let mut text = format!(
+            "{} of {} trials started with two or more identical hidden units (`init_symmetric`; \
+             from {}), which gradient descent cannot tell apart; {} of them converged",
+            sym.symmetric,
+            analysis.n_trials,
+            join_and(&names),
+            sym.symmetric_converged
+        );
+        if sym.others > 0 {
+            let f = stats::fisher_exact([
+                [
+                    sym.symmetric_converged,
+                    sym.symmetric - sym.symmetric_converged,
+                ],
+                [sym.others_converged, sym.others - sym.others_converged],
+            ]);
+            let _ = write!(
+                text,
+                ", against {} of the {} others (Fisher's exact {})",
+                sym.others_converged,
+                sym.others,
+                p_clause(f.p_value)
+            );
+        }
+        text.push('.');
+        out.push(text);
+    }
     // Divergence.
     let diverged: u64 = pooled.iter().map(|s| s.diverged).sum();
     if diverged > 0 {
@@ -203,6 +253,113 @@ pub fn findings(analysis: &Analysis, depth_clauses: &[String]) -> Vec<String> {
              ({}/{}).",
             analysis.n_trials, worst.initializer, worst.diverged, worst.n
         ));
+    }
+    out
+}
+
+/// Most sweep sentences the findings list; a larger grid leaves them to the figures.
+const MAX_SWEEP_FINDINGS: usize = 4;
+
+/// Per sweep figure and initializer: where along the axis success peaks, how the two ends
+/// compare with the peak (Fisher's exact test), and where the median time to target is
+/// shortest and longest.
+pub fn sweep_findings(analysis: &Analysis) -> Vec<String> {
+    let plans = super::layout::sweep_plans(analysis);
+    let lines: usize = plans.iter().map(|p| p.inits.len()).sum();
+    if lines > MAX_SWEEP_FINDINGS {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for plan in &plans {
+        let name = plan.axis.name();
+        let values = analysis.values(plan.axis);
+        for &i in &plan.inits {
+            let init = &analysis.initializers[i];
+            let points: Vec<(&String, &InitStats)> = values
+                .iter()
+                .filter_map(|v| {
+                    let mut at = plan.fixed.clone();
+                    at.push((plan.axis, v.clone()));
+                    let s = analysis
+                        .cells_where(&at)
+                        .into_iter()
+                        .find_map(|c| c.get(init))?;
+                    Some((v, s))
+                })
+                .collect();
+            if points.len() < super::layout::MIN_SWEEP_VALUES {
+                continue;
+            }
+            // The first of equal peaks, so ties resolve to the smaller value.
+            let peak = points
+                .iter()
+                .fold(None::<&(&String, &InitStats)>, |best, p| match best {
+                    Some(b) if b.1.rate() >= p.1.rate() => Some(b),
+                    _ => Some(p),
+                })
+                .expect("at least three points");
+            let scope = if plan.label.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", plan.label)
+            };
+            if peak.1.converged == 0 {
+                let n: u64 = points.iter().map(|p| p.1.n).sum();
+                out.push(format!(
+                    "Along {name}{scope} (`{init}`): no trial converged at any {name} (0/{n})."
+                ));
+                continue;
+            }
+            let mut text = format!(
+                "Along {name}{scope} (`{init}`): success peaks at {name} {} ({})",
+                peak.0,
+                count_ci(peak.1)
+            );
+            let ends = [points[0], points[points.len() - 1]];
+            let mut clauses = Vec::new();
+            for (which, end) in ["smallest", "largest"].iter().zip(ends) {
+                if end.0 == peak.0 {
+                    continue;
+                }
+                let f = stats::fisher_exact([
+                    [peak.1.converged, peak.1.n - peak.1.converged],
+                    [end.1.converged, end.1.n - end.1.converged],
+                ]);
+                clauses.push(format!(
+                    "at the {which} {name}, {}, {} (Fisher's exact {} against the peak)",
+                    end.0,
+                    count_ci(end.1),
+                    p_clause(f.p_value)
+                ));
+            }
+            if !clauses.is_empty() {
+                let _ = write!(text, "; {}", clauses.join("; "));
+            }
+            text.push('.');
+            let medians: Vec<(&String, QuantileCi, f64)> = points
+                .iter()
+                .filter_map(|(v, s)| {
+                    let m = s.median?;
+                    Some((*v, m, m.estimate?))
+                })
+                .collect();
+            let fastest = medians.iter().min_by(|a, b| a.2.total_cmp(&b.2));
+            let slowest = medians.iter().max_by(|a, b| a.2.total_cmp(&b.2));
+            if let (Some(f), Some(sl)) = (fastest, slowest) {
+                if f.0 != sl.0 {
+                    let _ = write!(
+                        text,
+                        " Median epochs to target (where at least half converged) is shortest at \
+                         {name} {}, {}, and longest at {name} {}, {}.",
+                        f.0,
+                        median_ci(Some(f.1)),
+                        sl.0,
+                        median_ci(Some(sl.1))
+                    );
+                }
+            }
+            out.push(text);
+        }
     }
     out
 }
@@ -440,6 +597,10 @@ fn embed(out: &mut String, fig: &Written, report_dir_name: &str) {
 pub struct WeightSpaceFigures {
     pub hit_map: Written,
     pub u_matrix: Written,
+    /// None when no node has a mean accuracy.
+    pub accuracy: Option<Written>,
+    /// The accuracy is the test split's (else the training split's).
+    pub accuracy_is_test: bool,
     /// None when no separation feature could be drawn.
     pub histograms: Option<Written>,
 }
@@ -454,6 +615,7 @@ pub const LOW_RATE: f64 = 0.1;
 pub fn weight_space(
     regions: &Regions,
     figures: &WeightSpaceFigures,
+    within: Option<&super::regions::WithinSettings>,
     report_dir_name: &str,
 ) -> String {
     let mut out = String::new();
@@ -501,6 +663,27 @@ pub fn weight_space(
              occupied node).",
         ),
     }
+    if let Some(w) = within {
+        let verdict = if w.p_value < 0.05 {
+            "the node still predicts the outcome"
+        } else {
+            "the node does not significantly predict the outcome"
+        };
+        let _ = write!(
+            out,
+            " Within each setting (every axis value and the initializer held fixed, so only the \
+             random draw differs), {verdict}: node × outcome χ² summed over the {} of {} \
+             settings where it is defined, χ² = {:.1}, df = {}, {} (per setting, p from {} to \
+             {}).",
+            w.tested,
+            w.settings,
+            w.statistic,
+            w.df,
+            p_clause(w.p_value),
+            p_value(w.p_min),
+            p_value(w.p_max)
+        );
+    }
     let occupied: Vec<_> = regions.nodes.iter().filter(|n| n.hits > 0).collect();
     let tally = |keep: &dyn Fn(f64) -> bool| -> (usize, u64) {
         let sel: Vec<_> = occupied
@@ -525,6 +708,56 @@ pub fn weight_space(
     );
     embed(&mut out, &figures.hit_map, report_dir_name);
     embed(&mut out, &figures.u_matrix, report_dir_name);
+    if let Some(acc) = &figures.accuracy {
+        let shown: Vec<(f64, u64)> = regions
+            .nodes
+            .iter()
+            .filter(|n| n.hits >= super::figures::som::MIN_ACCURACY_HITS)
+            .filter_map(|n| Some((n.mean_accuracy.filter(|a| a.is_finite())?, n.hits)))
+            .collect();
+        let lo = shown.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+        let hi = shown.iter().map(|s| s.0).fold(f64::NEG_INFINITY, f64::max);
+        if lo.is_finite() {
+            let _ = write!(
+                out,
+                "{}: the mean final {} accuracy of each node's trials ranges from {lo:.3} to \
+                 {hi:.3} over the {} nodes with at least {} trials.",
+                if figures.accuracy_is_test {
+                    "Which regions generalize"
+                } else {
+                    "Accuracy by region (there is no test split, so this is training accuracy)"
+                },
+                if figures.accuracy_is_test {
+                    "test"
+                } else {
+                    "training"
+                },
+                shown.len(),
+                super::figures::som::MIN_ACCURACY_HITS
+            );
+            // Node means weighted by hits: the trials' mean accuracy in each kind of region.
+            let region_mean = |keep: &dyn Fn(f64) -> bool| -> Option<(f64, u64)> {
+                let (sum, hits) = regions
+                    .nodes
+                    .iter()
+                    .filter(|n| n.success_rate.is_some_and(keep))
+                    .filter_map(|n| Some((n.mean_accuracy.filter(|a| a.is_finite())?, n.hits)))
+                    .fold((0.0, 0u64), |(s, h), (a, n)| (s + a * n as f64, h + n));
+                (hits > 0).then(|| (sum / hits as f64, hits))
+            };
+            if let (Some((good, gn)), Some((bad, bn))) =
+                (region_mean(&|r| r >= 0.5), region_mean(&|r| r < 0.5))
+            {
+                let _ = write!(
+                    out,
+                    " Trials in nodes where at least half converged average {good:.3} ({gn} \
+                     trials), those in the other nodes {bad:.3} ({bn} trials)."
+                );
+            }
+            out.push_str("\n\n");
+        }
+        embed(&mut out, acc, report_dir_name);
+    }
     if !regions.separation.is_empty() {
         let _ = writeln!(
             out,
@@ -570,7 +803,9 @@ pub fn render(
     }
     let _ = writeln!(out, "## Setup\n\n{}\n", setup(m, analysis));
     let _ = writeln!(out, "## Main findings\n");
-    for f in findings(analysis, &deepest_clauses(analysis)) {
+    let mut all = findings(analysis, &deepest_clauses(analysis));
+    all.extend(sweep_findings(analysis));
+    for f in all {
         let _ = writeln!(out, "- {f}");
     }
     out.push('\n');

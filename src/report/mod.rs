@@ -4,6 +4,9 @@
 //! `weights.csv` when present; it never trains) and
 //! writes `report.md` beside them, embedding the figures it draws into `report/`:
 //!
+//! - `sweep-<axis>*.svg|png`: success rate and median epochs to target against a numeric axis
+//!   (gain, depth or width) with three or more values, one series per initializer, each point
+//!   with its 95% interval;
 //! - `heatmap*.svg|png`: success rate, initializer × depth, one panel per activation, each
 //!   cell labelled with its rate and Wilson 95% interval;
 //! - `survival*.svg|png`: fraction converged by epoch (1 − Kaplan–Meier), one panel per cell;
@@ -11,7 +14,8 @@
 //! - `curves*.svg|png`: median training loss by epoch;
 //! - when `initbench regions` has mapped the folder (`som_nodes.csv`, `som_fit.csv`,
 //!   `separation.csv`), `som-hits.svg|png` (the map's nodes coloured by success rate, with
-//!   their hit counts), `som-umatrix.svg|png` (distance between neighbouring prototypes) and
+//!   their hit counts), `som-umatrix.svg|png` (distance between neighbouring prototypes),
+//!   `som-accuracy.svg|png` (the nodes coloured by their trials' mean final accuracy) and
 //!   `separation-histograms.svg|png` (the best separating features by outcome), in a
 //!   "Weight-space map" section of `report.md`.
 //!
@@ -36,7 +40,8 @@ pub use figures::Written;
 pub const FIGURE_DIR: &str = "report";
 
 /// File-name prefixes of the figures this module writes (older ones are removed on rewrite).
-const PREFIXES: [&str; 7] = [
+const PREFIXES: [&str; 9] = [
+    "sweep",
     "heatmap",
     "survival",
     "accuracy",
@@ -44,6 +49,7 @@ const PREFIXES: [&str; 7] = [
     "som-hits",
     "som-umatrix",
     "separation-histograms",
+    "som-accuracy",
 ];
 
 /// What [`write`] wrote.
@@ -89,8 +95,25 @@ pub fn write(dir: &Path) -> Result<Report> {
         .collect();
     let constants = layout::constants(&analysis, &panel_axes);
 
+    let sweep_plans = layout::sweep_plans(&analysis);
+    let swept: Vec<analysis::Axis> = sweep_plans.iter().map(|p| p.axis).collect();
+    let mut sweeps = Vec::new();
+    for plan in &sweep_plans {
+        let sweep_constants = layout::constants(&analysis, &[plan.axis]);
+        let fig = figures::sweep::build(&analysis, plan, &sweep_constants);
+        sweeps.push(figures::render(
+            &fig,
+            &fig_dir,
+            &format!("{}{}", figures::sweep::stem(plan.axis), plan.suffix),
+        )?);
+    }
     let mut heatmaps = Vec::new();
+    let single_depth = analysis.values(analysis::Axis::Depth).len() == 1;
     for plan in layout::heatmap_plans(&analysis) {
+        // A one-column heatmap per value of a swept axis repeats the sweep figure's points.
+        if single_depth && plan.fixed.iter().any(|(a, _)| swept.contains(a)) {
+            continue;
+        }
         let heat_constants = layout::constants(&analysis, &[analysis::Axis::Activation]);
         let fig = figures::heatmap::build(&analysis, &plan, &heat_constants);
         heatmaps.push(figures::render(
@@ -135,6 +158,18 @@ pub fn write(dir: &Path) -> Result<Report> {
     };
     let sections = [
         markdown::Section {
+            heading: "Outcome along the sweep",
+            text: format!(
+                "Success rate (Wilson 95% interval) and Kaplan–Meier median epochs to target \
+                 (Brookmeyer–Crowley 95% interval, censored at {} epochs; no point where fewer \
+                 than half converged, a bar without an upper bound reaches the top) at each \
+                 value of a numeric axis with {} or more values.",
+                analysis.budget,
+                layout::MIN_SWEEP_VALUES
+            ),
+            figures: &sweeps,
+        },
+        markdown::Section {
             heading: "Success rate",
             text: "Share of trials that reached the target within the budget; each cell gives \
                    the rate and its Wilson 95% interval."
@@ -166,9 +201,17 @@ pub fn write(dir: &Path) -> Result<Report> {
     let mut weight_space = None;
     let mut region_figures = Vec::new();
     if let Some(found) = regions::load(dir)? {
-        let figs = weight_space_figures(dir, &fig_dir, &found)?;
-        weight_space = Some(markdown::weight_space(&found, &figs, FIGURE_DIR));
+        let acc_is_test = analysis.pooled.iter().any(|s| s.acc_is_test);
+        let figs = weight_space_figures(dir, &fig_dir, &found, acc_is_test)?;
+        let within = regions::within_settings(dir, &results.trials)?;
+        weight_space = Some(markdown::weight_space(
+            &found,
+            &figs,
+            within.as_ref(),
+            FIGURE_DIR,
+        ));
         region_figures.extend([figs.hit_map, figs.u_matrix]);
+        region_figures.extend(figs.accuracy.clone());
         region_figures.extend(figs.histograms);
     }
     let text = markdown::render(
@@ -181,7 +224,8 @@ pub fn write(dir: &Path) -> Result<Report> {
     let md_path = dir.join("report.md");
     std::fs::write(&md_path, text).map_err(|e| Error::io(&md_path, e))?;
 
-    let figures: Vec<Written> = [heatmaps, survival, accuracy, curves, region_figures].concat();
+    let figures: Vec<Written> =
+        [sweeps, heatmaps, survival, accuracy, curves, region_figures].concat();
     remove_stale(&fig_dir, &figures)?;
     Ok(Report {
         markdown: md_path,
@@ -194,9 +238,13 @@ fn weight_space_figures(
     dir: &Path,
     fig_dir: &Path,
     found: &regions::Regions,
+    acc_is_test: bool,
 ) -> Result<markdown::WeightSpaceFigures> {
     let hit_map = figures::render(&figures::som::hit_map(found), fig_dir, "som-hits")?;
     let u_matrix = figures::render(&figures::som::u_matrix(found), fig_dir, "som-umatrix")?;
+    let accuracy = figures::som::accuracy_map(found, acc_is_test)
+        .map(|fig| figures::render(&fig, fig_dir, "som-accuracy"))
+        .transpose()?;
     // The most separating features whose values can be read back, in separation.csv's order.
     let names: Vec<&str> = found
         .separation
@@ -224,6 +272,8 @@ fn weight_space_figures(
     Ok(markdown::WeightSpaceFigures {
         hit_map,
         u_matrix,
+        accuracy,
+        accuracy_is_test: acc_is_test,
         histograms,
     })
 }

@@ -2,13 +2,15 @@
 //! and the per-trial values of the features `separation.csv` ranks (from `weights.csv` and
 //! `trials.csv`), for the weight-space figures.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::load::csv_error;
+use super::analysis::{key_of, Key};
+use super::load::{csv_error, Status, Trial};
 use crate::error::{Error, Result};
+use crate::stats;
 
 /// The files that mark a folder as mapped by `initbench regions`.
 pub const FILES: [&str; 3] = ["som_nodes.csv", "som_fit.csv", "separation.csv"];
@@ -39,6 +41,9 @@ pub struct Node {
     pub successes: u64,
     /// Empty for a node no trial maps to.
     pub success_rate: Option<f64>,
+    /// Mean final test accuracy of the node's trials (train accuracy without a test split).
+    #[serde(default)]
+    pub mean_accuracy: Option<f64>,
     pub u_matrix: f64,
 }
 
@@ -239,4 +244,79 @@ impl WeightRow {
     fn known(stat: &str) -> bool {
         matches!(stat, "mean" | "std" | "max_abs" | "frobenius" | "spectral")
     }
+}
+
+/// Node × outcome χ² tests within each setting (every axis value and the initializer held
+/// fixed), summed. The map's overall test mixes two things: settings that differ (a gain of
+/// 10 against 0.3) land in different regions and train differently. Within one setting only
+/// the random draw differs, so this asks whether the region of the draw itself matters; the
+/// sum of independent χ² statistics is χ² with the summed degrees of freedom.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WithinSettings {
+    /// Settings in the folder, and those where the test is defined (both outcomes and two or
+    /// more occupied nodes).
+    pub settings: usize,
+    pub tested: usize,
+    pub statistic: f64,
+    pub df: u64,
+    pub p_value: f64,
+    /// The smallest and largest per-setting p-values.
+    pub p_min: f64,
+    pub p_max: f64,
+}
+
+#[derive(Deserialize)]
+struct RegionRow {
+    trial_id: String,
+    node: usize,
+}
+
+/// The within-setting test from `regions.csv` and the trials; None when the folder has no
+/// `regions.csv`, holds a single setting, or no setting has a defined test.
+pub fn within_settings(dir: &Path, trials: &[Trial]) -> Result<Option<WithinSettings>> {
+    let path = dir.join("regions.csv");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let rows: Vec<RegionRow> = read(&path)?;
+    let node_of: HashMap<&str, usize> =
+        rows.iter().map(|r| (r.trial_id.as_str(), r.node)).collect();
+    // Setting → node → [converged, not].
+    let mut tables: BTreeMap<(Key, &str), BTreeMap<usize, [u64; 2]>> = BTreeMap::new();
+    for t in trials {
+        let Some(&node) = node_of.get(t.trial_id.as_str()) else {
+            continue;
+        };
+        let counts = tables
+            .entry((key_of(t), t.initializer.as_str()))
+            .or_default()
+            .entry(node)
+            .or_default();
+        counts[usize::from(t.status != Status::Converged)] += 1;
+    }
+    if tables.len() < 2 {
+        return Ok(None);
+    }
+    let tests: Vec<stats::ChiSquareTest> = tables
+        .values()
+        .filter_map(|nodes| {
+            let table: Vec<Vec<u64>> = nodes.values().map(|c| c.to_vec()).collect();
+            stats::chi_square_independence(&table)
+        })
+        .collect();
+    if tests.is_empty() {
+        return Ok(None);
+    }
+    let statistic: f64 = tests.iter().map(|t| t.statistic).sum();
+    let df: u64 = tests.iter().map(|t| t.df).sum();
+    let ps = tests.iter().map(|t| t.p_value);
+    Ok(Some(WithinSettings {
+        settings: tables.len(),
+        tested: tests.len(),
+        statistic,
+        df,
+        p_value: stats::chi_square_upper(statistic, df as f64),
+        p_min: ps.clone().fold(f64::INFINITY, f64::min),
+        p_max: ps.fold(f64::NEG_INFINITY, f64::max),
+    }))
 }

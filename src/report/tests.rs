@@ -632,3 +632,107 @@ fn partial_regions_outputs_are_an_input_error() {
     std::fs::write(dir.join("som_nodes.csv"), short).unwrap();
     assert!(matches!(write(&dir), Err(crate::error::Error::Input(_))));
 }
+
+#[test]
+fn a_numeric_axis_with_three_values_gets_a_sweep_figure_and_sentence() {
+    let dir = temp_dir("sweep");
+    write_results(
+        &dir,
+        &Synthetic {
+            inits: &[("good_init", &[10, 9, 2]), ("zeros", &[0, 0, 0])],
+            depths: &[1, 2, 4],
+            reps: 10,
+            epochs: 50,
+            test_split: false,
+        },
+    );
+    let report = write(&dir).unwrap();
+    let first = &report.figures[0];
+    assert_eq!(first.svg.file_stem().unwrap(), "sweep-depth");
+    let svg = std::fs::read_to_string(&first.svg).unwrap();
+    check_svg(&svg);
+    assert_eq!(
+        png_size(&std::fs::read(&first.png).unwrap()),
+        svg_size(&svg)
+    );
+    for text in [
+        "Success rate and time to target vs depth",
+        "success rate",
+        "median epochs to target",
+        "good_init",
+    ] {
+        assert!(svg.contains(text), "sweep figure shows {text:?}");
+    }
+    // Depth is on the sweep's x axis and still the heatmap's columns: the heatmap stays.
+    assert!(report
+        .figures
+        .iter()
+        .any(|f| f.svg.file_stem().unwrap() == "heatmap"));
+    let md = std::fs::read_to_string(&report.markdown).unwrap();
+    assert!(md.contains("### Outcome along the sweep"));
+    assert!(md.contains("](report/sweep-depth.png)"));
+    // 10/10 at depth 1 against 2/10 at depth 4: Fisher's exact p = 0.0007145 (the two-sided
+    // hypergeometric sum, by hand: C(12,10)·C(8,0)/C(20,10) + C(12,2)·C(8,8)/C(20,10)).
+    assert!(
+        md.contains(
+            "Along depth (`good_init`): success peaks at depth 1 (10/10, 95% CI 72–100%); at the \
+             largest depth, 4, 2/10, 95% CI 6–51% (Fisher's exact p = 7.1e-4 against the peak)."
+        ),
+        "{md}"
+    );
+    // Never converging has no peak.
+    assert!(md.contains("Along depth (`zeros`): no trial converged at any depth (0/30)."));
+}
+
+#[test]
+fn node_outcome_test_within_settings_sums_the_defined_tables() {
+    let dir = temp_dir("within");
+    use load::{Status, Trial};
+    let trial = |id: usize, depth: u64, converged: bool| Trial {
+        trial_id: format!("t{id:016x}"),
+        dataset: "xor".into(),
+        depth,
+        width: 2,
+        activation: "sigmoid".into(),
+        initializer: "random_uniform".into(),
+        gain: "1".into(),
+        optimizer: "sgd(lr=1)".into(),
+        replicate: id as u64,
+        status: if converged {
+            Status::Converged
+        } else {
+            Status::NotConverged
+        },
+        epochs_to_target: None,
+        final_train_acc: None,
+        final_test_acc: None,
+        init_symmetric: Some(false),
+    };
+    let mut trials = Vec::new();
+    let mut regions_csv = String::from("trial_id,node,row,col,distance,status\n");
+    let mut add = |depth: u64, node: usize, converged: bool| {
+        let t = trial(trials.len(), depth, converged);
+        writeln!(regions_csv, "{},{node},0,{node},0.1,x", t.trial_id).unwrap();
+        trials.push(t);
+    };
+    // Depth 1: node 0 always converges, node 1 never: χ² = 20, df = 1.
+    // Depth 2: both nodes half and half: χ² = 0, df = 1.
+    // Depth 4: every trial converges, so its test is undefined and left out.
+    for i in 0..10 {
+        add(1, 0, true);
+        add(1, 1, false);
+        add(2, 0, i < 5);
+        add(2, 1, i < 5);
+        add(4, i % 2, true);
+    }
+    std::fs::write(dir.join("regions.csv"), regions_csv).unwrap();
+    let w = regions::within_settings(&dir, &trials).unwrap().unwrap();
+    assert_eq!((w.settings, w.tested, w.df), (3, 2, 2));
+    assert!((w.statistic - 20.0).abs() < 1e-9, "{}", w.statistic);
+    // χ² with 2 df: upper tail exp(−x/2).
+    assert!((w.p_value - (-10f64).exp()).abs() < 1e-12, "{}", w.p_value);
+    assert!((w.p_max - 1.0).abs() < 1e-9);
+    // No regions.csv, no test.
+    std::fs::remove_file(dir.join("regions.csv")).unwrap();
+    assert!(regions::within_settings(&dir, &trials).unwrap().is_none());
+}

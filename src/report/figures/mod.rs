@@ -8,6 +8,7 @@ pub mod histogram;
 pub mod lines;
 pub mod som;
 pub mod survival;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 

@@ -19,6 +19,9 @@ pub enum Shading {
     SuccessRate,
     /// Distance from `lo` (light) to `hi` (dark), grey scale.
     Distance { lo: f64, hi: f64 },
+    /// A value from `lo` to `hi` on viridis (accuracy, whose range is narrow); grey for a node
+    /// without trials.
+    Value { lo: f64, hi: f64 },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -114,6 +117,68 @@ pub fn hit_map(regions: &Regions) -> SomFigure {
     fig
 }
 
+/// Nodes with fewer trials than this are left grey on the accuracy map: a mean over one or
+/// two trials says little about a region.
+pub const MIN_ACCURACY_HITS: u64 = 3;
+
+/// The accuracy map: every node coloured by the mean final accuracy of its trials (test
+/// accuracy, or training accuracy when `is_test` is false), labelled with its hits; None when
+/// no node has an accuracy. Shows which initial regions generalize, beside which converge.
+pub fn accuracy_map(regions: &Regions, is_test: bool) -> Option<SomFigure> {
+    let shown = |n: &crate::report::regions::Node| {
+        n.mean_accuracy
+            .filter(|a| a.is_finite() && n.hits >= MIN_ACCURACY_HITS)
+    };
+    let values: Vec<f64> = regions.nodes.iter().filter_map(shown).collect();
+    if values.is_empty() {
+        return None;
+    }
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.05, hi + 0.05)
+    };
+    let cells = regions
+        .nodes
+        .iter()
+        .map(|n| SomCell {
+            row: n.row,
+            col: n.col,
+            value: shown(n),
+            label: (n.hits > 0).then(|| n.hits.to_string()),
+        })
+        .collect();
+    let which = if is_test { "test" } else { "training" };
+    let mut fig = SomFigure {
+        title: format!("Weight-space map: mean final {which} accuracy per node"),
+        subtitle: Vec::new(),
+        rows: regions.fit.rows,
+        cols: regions.fit.cols,
+        cells,
+        shading: Shading::Value { lo, hi },
+        bar_label: vec!["mean".into(), format!("{which} acc")],
+    };
+    let cell_text = if fig.shows_labels() {
+        " · cell: trials mapped to the node"
+    } else {
+        ""
+    };
+    fig.subtitle = vec![
+        format!(
+            "the same map as the success-rate map · {}{cell_text}",
+            map_size(regions)
+        ),
+        format!(
+            "node means range {}–{} · grey: no trials or fewer than {MIN_ACCURACY_HITS}",
+            format_number(lo),
+            format_number(hi)
+        ),
+    ];
+    Some(fig)
+}
+
 /// The U-matrix: every node coloured by the mean distance to its neighbours' prototypes.
 pub fn u_matrix(regions: &Regions) -> SomFigure {
     let values: Vec<f64> = regions
@@ -196,6 +261,15 @@ impl SomFigure {
             (Some(v), Shading::Distance { lo, hi }) => {
                 grey(if hi > lo { (v - lo) / (hi - lo) } else { 0.5 })
             }
+            (Some(v), Shading::Value { lo, hi }) => viridis(Self::scaled(v, lo, hi)),
+        }
+    }
+
+    fn scaled(v: f64, lo: f64, hi: f64) -> f64 {
+        if hi > lo {
+            (v - lo) / (hi - lo)
+        } else {
+            0.5
         }
     }
 
@@ -265,6 +339,7 @@ impl Figure for SomFigure {
             if let (Some(label), true) = (&c.label, self.shows_labels()) {
                 let ink = match (self.shading, c.value) {
                     (Shading::SuccessRate, Some(t)) => ink_on_viridis(t),
+                    (Shading::Value { lo, hi }, Some(v)) => ink_on_viridis(Self::scaled(v, lo, hi)),
                     _ => &BLACK,
                 };
                 root.draw(&Text::new(
@@ -332,14 +407,14 @@ impl SomFigure {
             ))?;
         }
         let top = y + 18 * self.bar_label.len() as i32 + 10;
-        let empty_key = self.shading == Shading::SuccessRate;
+        let empty_key = matches!(self.shading, Shading::SuccessRate | Shading::Value { .. });
         let room = grid_h - (top - y) - if empty_key { 40 } else { 0 };
         let bar_h = room.clamp(100, 260);
         let bw = 22;
         let steps = 64;
         let t_of = |f: f64| match self.shading {
             Shading::SuccessRate => f,
-            Shading::Distance { lo, hi } => lo + (hi - lo) * f,
+            Shading::Distance { lo, hi } | Shading::Value { lo, hi } => lo + (hi - lo) * f,
         };
         for s in 0..steps {
             let f = (s as f64 + 0.5) / steps as f64;
@@ -359,7 +434,7 @@ impl SomFigure {
             let ty = top + bar_h - (bar_h as f64 * f).round() as i32;
             let label = match self.shading {
                 Shading::SuccessRate => format!("{}%", k * 25),
-                Shading::Distance { .. } => format_number(t_of(f)),
+                Shading::Distance { .. } | Shading::Value { .. } => format_number(t_of(f)),
             };
             root.draw(&PathElement::new(
                 vec![(x + bw, ty), (x + bw + 5, ty)],
