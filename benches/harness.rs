@@ -1,16 +1,27 @@
-//! Criterion benches of the harness's stages on the seed study (W1 in ../shared/peers):
-//! initializer sampling, training the 700-network cohort, and writing its CSV rows.
+//! Criterion benches of the harness's stages on the two benchmark workloads (BENCHMARKS.md):
+//! W1, the seed study (700 XOR 2-2-1 networks, 2000 epochs), and W2 (8 x 128 ReLU on the
+//! digits). Initializer sampling; one training step at cohort sizes 1, 64 and 1024 for both
+//! shapes; the whole W1 cohort; a W2 epoch; writing W1's CSV rows.
 //! Run with `cargo bench`; reports land in target/criterion/.
 
 use std::path::Path;
 
+use candle_core::{DType, Device, Tensor};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use initbench::data::Split;
 use initbench::init::{Initializer, Layout};
 use initbench::params::Params;
 use initbench::plan::Plan;
 use initbench::record::rows;
 use initbench::run::train_chunk;
 use initbench::spec::Spec;
+use initbench::train::network::Population;
+use initbench::train::optim::OptState;
+use initbench::train::{cohort, fused, Member};
+
+fn plan_of(spec: &str, name: &str) -> Plan {
+    Plan::new(Spec::from_str(spec, "bench.toml", name, Path::new(".")).unwrap()).unwrap()
+}
 
 fn seed_plan(epochs: u32) -> Plan {
     let text = include_str!("../experiments/seed_xor.toml")
@@ -33,26 +44,112 @@ fn sampling(c: &mut Criterion) {
     g.finish();
 }
 
+/// W1's training: the 700-network cohort through the fused kernel on one and on two threads
+/// (its blocks run in parallel inside the op), and the same with sampling the networks.
 fn training(c: &mut Criterion) {
     initbench::train::single_threaded_kernels();
     let plan = seed_plan(2000);
     let chunk = plan.chunks(usize::MAX, &|_| true).remove(0);
     assert_eq!(chunk.trials.len(), 700);
+    let (split, members) = crowd(&plan, 700);
+    let setup = plan.setup(&plan.cohorts[0]);
     let mut g = c.benchmark_group("train");
-    g.sample_size(10);
-    g.bench_function("seed_xor 700 nets x 2000 epochs, one thread", |b| {
+    g.sample_size(20);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_function(
+            format!("w1 700 nets x 2000 epochs, {threads} thread(s)"),
+            |b| b.iter(|| pool.install(|| fused::train(&setup, &split, &members).unwrap())),
+        );
+    }
+    g.bench_function("w1 sample + train 700 nets, 1 thread", |b| {
         b.iter(|| train_chunk(&plan, &chunk).unwrap())
     });
+    g.finish();
+}
+
+/// `size` members built from the first cohort's (repeated as needed).
+fn crowd(plan: &Plan, size: usize) -> (Split, Vec<Member>) {
     let cohort = &plan.cohorts[0];
     let split = plan.split(cohort).unwrap();
-    let setup = plan.setup(cohort);
-    let members: Vec<_> = chunk
+    let first: Vec<Member> = cohort
         .trials
-        .iter()
-        .map(|&i| plan.member(&plan.trials[i], &split).unwrap())
+        .clone()
+        .map(|i| plan.member(&plan.trials[i], &split).unwrap())
         .collect();
-    g.bench_function("seed_xor kernel only", |b| {
-        b.iter(|| initbench::train::fused::train(&setup, &split, &members).unwrap())
+    let members = first.iter().cycle().take(size).cloned().collect();
+    (split, members)
+}
+
+/// One training step at three cohort sizes. W1: one full-batch epoch on the fused kernel,
+/// with the scoring passes and the measurements at initialization that every run makes.
+/// W2: one SGD step on a batch of 64 on the tensor path (forward, backward, update).
+fn steps(c: &mut Criterion) {
+    initbench::train::single_threaded_kernels();
+    let mut g = c.benchmark_group("step");
+    g.sample_size(10);
+    let w1 = seed_plan(1);
+    for size in [1, 64, 1024] {
+        let (split, members) = crowd(&w1, size);
+        let setup = w1.setup(&w1.cohorts[0]);
+        g.bench_function(format!("w1 epoch, {size} nets"), |b| {
+            b.iter(|| cohort::train(&setup, &split, &members, DType::F32, &Device::Cpu).unwrap())
+        });
+    }
+    let w2 = plan_of(include_str!("../experiments/bench_w2.toml"), "bench_w2");
+    let setup = w2.setup(&w2.cohorts[0]);
+    let arch = setup.arch.clone();
+    let dev = Device::Cpu;
+    for size in [1, 64, 1024] {
+        let (split, members) = crowd(&w2, size);
+        let train = &split.train;
+        let k = arch.head.units(train.classes);
+        let rows = 64;
+        let x = Tensor::from_slice(
+            &train.x[..rows * train.features],
+            (rows, train.features),
+            &dev,
+        )
+        .unwrap();
+        let t = Tensor::from_vec(
+            arch.head.targets(&train.y[..rows], train.classes),
+            (rows, k),
+            &dev,
+        )
+        .unwrap()
+        .to_dtype(DType::F32)
+        .unwrap();
+        let mut pop = Population::new(&members, &arch, DType::F32, &dev).unwrap();
+        let mut opt = OptState::new(setup.optimizer, &pop.flat()).unwrap();
+        let mask = Tensor::ones((size, 1, 1), DType::U8, &dev).unwrap();
+        g.bench_function(format!("w2 sgd step, {size} nets"), |b| {
+            b.iter(|| {
+                let f = pop.forward(&arch, &x, &t).unwrap();
+                let grads = pop.backward(&arch, &x, &f, &t).unwrap();
+                let mut flat = pop.flat();
+                opt.step(&mut flat, &grads.flat(), &mask).unwrap();
+                pop.set_flat(flat);
+            })
+        });
+    }
+    g.finish();
+}
+
+/// One epoch of one W2 network (22 steps, then scoring on the train and test splits).
+fn w2_epoch(c: &mut Criterion) {
+    initbench::train::single_threaded_kernels();
+    let text = include_str!("../experiments/bench_w2.toml")
+        .replace("epochs = 20", "epochs = 1")
+        .replace("replicates = 8", "replicates = 1");
+    let plan = plan_of(&text, "bench_w2");
+    let chunk = plan.chunks(usize::MAX, &|_| true).remove(0);
+    let mut g = c.benchmark_group("train");
+    g.sample_size(10);
+    g.bench_function("w2 one network, one epoch", |b| {
+        b.iter(|| train_chunk(&plan, &chunk).unwrap())
     });
     g.finish();
 }
@@ -98,6 +195,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = sampling, training, recording
+    targets = sampling, steps, training, w2_epoch, recording
 }
 criterion_main!(benches);

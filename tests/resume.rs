@@ -13,8 +13,9 @@ const SPEC: &str = r#"
 name = "resume"
 seed = 5
 replicates = 3
-epochs = 40
+epochs = 400
 batch_size = 16
+figures = false
 dataset = [{ name = "moons", n = 48 }, "xor"]
 depth = [1, 2]
 width = [6]
@@ -153,7 +154,10 @@ fn torn_lines_and_orphan_curves_are_dropped_on_resume() {
 #[test]
 fn a_second_writer_is_refused() {
     let s = Scratch::new("lock");
-    s.write("spec.toml", &SPEC.replace("epochs = 40", "epochs = 400"));
+    s.write(
+        "spec.toml",
+        &SPEC.replace("epochs = 400", "epochs = 100000"),
+    );
     let args = run_args("a");
     let mut child = Command::new(env!("CARGO_BIN_EXE_initbench"))
         .args(&args)

@@ -15,7 +15,10 @@ const LN2_LO: f32 = -2.121_944_4e-4;
 /// result would need a 2^128 scale) and underflows to 0 below −87.3; NaN stays NaN.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    let xc = x.clamp(-87.3, 88.3);
+    // max/min rather than clamp: they also turn NaN into a number, so the conversion below
+    // always sees a small integer (NaN is restored at the end).
+    #[allow(clippy::manual_clamp)]
+    let xc = x.max(-87.3).min(88.3);
     let n = xc.mul_add(std::f32::consts::LOG2_E, 0.5).floor();
     let r = n.mul_add(-LN2_LO, n.mul_add(-LN2_HI, xc));
     let r2 = r * r;
@@ -26,7 +29,10 @@ pub fn exp(x: f32) -> f32 {
     p = p.mul_add(r, 1.666_666_5e-1);
     p = p.mul_add(r, 0.5);
     let y = p.mul_add(r2, r) + 1.0;
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // `as i32` saturates, and LLVM does not vectorize that; n is an integer in [−126, 127].
+    // SAFETY: n is finite and within i32's range, as above.
+    let n = unsafe { n.to_int_unchecked::<i32>() };
+    let scale = f32::from_bits(((n + 127) as u32) << 23);
     let y = y * scale;
     let y = if x > 88.3 { f32::INFINITY } else { y };
     let y = if x < -87.3 { 0.0 } else { y };
