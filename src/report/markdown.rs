@@ -53,6 +53,16 @@ pub fn p_clause(p: f64) -> String {
     }
 }
 
+/// A p-value standing alone in a range ("p from … to …"): as `p_value`, or "< 1e-300" where
+/// it underflowed to 0.
+pub fn p_bound(p: f64) -> String {
+    if p > 0.0 {
+        p_value(p)
+    } else {
+        "< 1e-300".into()
+    }
+}
+
 fn epochs(x: Option<f64>) -> String {
     x.map_or("NA".into(), |v| {
         if v.fract() == 0.0 {
@@ -167,7 +177,7 @@ pub fn findings(analysis: &Analysis, depth_clauses: &[String]) -> Vec<String> {
         };
         out.push(format!(
             "The two most successful, `{}` ({}/{}) and `{}` ({}/{}), differ by {} percentage points; \
-             Fisher's exact test gives p = {} ({verdict}).",
+             Fisher's exact test gives {} ({verdict}).",
             a.initializer,
             a.converged,
             a.n,
@@ -175,7 +185,7 @@ pub fn findings(analysis: &Analysis, depth_clauses: &[String]) -> Vec<String> {
             b.converged,
             b.n,
             pct(a.rate() - b.rate()),
-            p_value(f.p_value)
+            p_clause(f.p_value)
         ));
     }
     // Speed.
@@ -680,8 +690,8 @@ pub fn weight_space(
             w.statistic,
             w.df,
             p_clause(w.p_value),
-            p_value(w.p_min),
-            p_value(w.p_max)
+            p_bound(w.p_min),
+            p_bound(w.p_max)
         );
     }
     let occupied: Vec<_> = regions.nodes.iter().filter(|n| n.hits > 0).collect();

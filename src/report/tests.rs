@@ -242,8 +242,8 @@ fn markdown_embeds_figures_and_states_counts() {
     let p = stats::fisher_exact([[18, 2], [10, 10]]).p_value;
     assert!(md.contains(&format!(
         "`good_init` (18/20) and `mid_init` (10/20), differ by 40 percentage points; Fisher's exact \
-         test gives p = {}",
-        markdown::p_value(p)
+         test gives {}",
+        markdown::p_clause(p)
     )));
     // Depth sweep: good_init ≥ 50% up to depth 2, mid_init only at depth 1.
     assert!(md.contains("depth 2, the deepest tested (`good_init`)"));
@@ -346,6 +346,22 @@ fn text_formats() {
     assert_eq!(markdown::p_value(0.23), "0.23");
     assert_eq!(markdown::p_value(3.2e-7), "3.2e-7");
     assert_eq!(markdown::p_value(1.0), "1");
+}
+
+#[test]
+fn underflowed_p_values_print_as_a_bound() {
+    assert_eq!(markdown::p_clause(0.0046), "p = 0.0046");
+    assert_eq!(markdown::p_clause(0.0), "p < 1e-300");
+    assert_eq!(markdown::p_bound(3.2e-7), "3.2e-7");
+    assert_eq!(markdown::p_bound(0.0), "< 1e-300");
+    // The node × outcome test on the map (hit map and report findings) underflows on large
+    // studies; it must not print "p = 0.0e0".
+    let dir = with_regions("p_underflow");
+    let mut found = regions::load(&dir).unwrap().unwrap();
+    found.fit.chi_square_p = Some(0.0);
+    let text = crate::report::figures::som::chi_square_text(&found).unwrap();
+    assert!(text.ends_with(", p < 1e-300"), "{text}");
+    assert!(!text.contains("0.0e0"), "{text}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ use super::{
     anchored, format_number, header, ink_on_viridis, measure, text_style, viridis, DrawResult,
     Figure, AXIS_DESC_SIZE, HEADER_H, SUBTITLE_SIZE, TICK_SIZE,
 };
-use crate::report::markdown::p_value;
+use crate::report::markdown::p_clause;
 use crate::report::regions::Regions;
 
 /// What colours the cells.
@@ -61,10 +61,10 @@ pub fn describe_input(regions: &Regions) -> String {
 pub fn chi_square_text(regions: &Regions) -> Option<String> {
     let f = &regions.fit;
     Some(format!(
-        "χ² = {:.1}, df = {}, p = {}",
+        "χ² = {:.1}, df = {}, {}",
         f.chi_square?,
         f.chi_square_df?,
-        p_value(f.chi_square_p?)
+        p_clause(f.chi_square_p?)
     ))
 }
 
