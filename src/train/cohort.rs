@@ -14,7 +14,7 @@ use super::diagnostics;
 use super::member::Member;
 use super::network::{Forward, Population};
 use super::optim::{OptState, Optimizer};
-use super::outcome::{Best, CurvePoint, Metrics, Outcome, Status, Target};
+use super::outcome::{Best, CurvePoint, LayerPoint, Metrics, Outcome, Status, Target};
 use super::schedule;
 use crate::data::{Dataset, Split};
 use crate::model::Architecture;
@@ -32,6 +32,8 @@ pub struct Setup {
     pub early_stop: bool,
     /// Seeds the minibatch order.
     pub order_seed: u64,
+    /// Measure every hidden layer's activations at the curve epochs (`Outcome::layers`).
+    pub record_layers: bool,
 }
 
 /// One split of a data set as tensors: inputs, targets for the loss, labels for accuracy.
@@ -76,6 +78,7 @@ struct Track {
     last: Option<Metrics>,
     best: Option<Best>,
     curve: Vec<CurvePoint>,
+    layers: Vec<LayerPoint>,
 }
 
 /// Trains `members` and returns one outcome per member, in order.
@@ -106,6 +109,7 @@ pub fn train(
             last: None,
             best: None,
             curve: Vec::new(),
+            layers: Vec::new(),
         })
         .collect();
 
@@ -114,6 +118,7 @@ pub fn train(
     let init = diagnostics::measure(arch, &fwd, &grads0, members)?;
     let metrics = evaluate(&pop, arch, &fwd, &train, test.as_ref())?;
     observe(setup, 0, &metrics, &mut tracks, curve_epochs.contains(&0));
+    record_layers(setup, 0, &fwd, &mut tracks, curve_epochs.contains(&0))?;
     let mut pending_grads = Some(grads0);
 
     for epoch in 1..=setup.epochs {
@@ -144,6 +149,13 @@ pub fn train(
             &mut tracks,
             curve_epochs.contains(&epoch),
         );
+        record_layers(
+            setup,
+            epoch,
+            &fwd,
+            &mut tracks,
+            curve_epochs.contains(&epoch),
+        )?;
     }
 
     Ok(tracks
@@ -184,6 +196,7 @@ pub fn train(
                 }),
                 init,
                 curve,
+                layers: t.layers,
             }
         })
         .collect())
@@ -254,6 +267,27 @@ fn observe(setup: &Setup, epoch: u32, metrics: &[Metrics], tracks: &mut [Track],
             }
         }
     }
+}
+
+/// Per-layer activation statistics of the members still training (a member that has just
+/// diverged or stopped gets none, as its curve gets no point), when the setup asks for them.
+fn record_layers(
+    setup: &Setup,
+    epoch: u32,
+    fwd: &Forward,
+    tracks: &mut [Track],
+    on_curve: bool,
+) -> Result<()> {
+    if !setup.record_layers || !on_curve {
+        return Ok(());
+    }
+    let stats = diagnostics::layer_stats(setup.arch.activation, epoch, fwd)?;
+    for (t, per_layer) in tracks.iter_mut().zip(stats) {
+        if t.epochs_run == epoch && t.diverged_at.is_none() {
+            t.layers.extend(per_layer);
+        }
+    }
+    Ok(())
 }
 
 fn mask_tensor(tracks: &[Track], dev: &Device) -> Result<Tensor> {
