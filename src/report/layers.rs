@@ -272,7 +272,7 @@ pub fn markdown(
         for (group, act, init, first, last) in &top {
             let _ = writeln!(
                 out,
-                "| {group} | {act} | {init} | {} | {} |",
+                "| {group} | {act} | {init} | {}% | {}% |",
                 super::markdown::pct(*first),
                 super::markdown::pct(*last)
             );

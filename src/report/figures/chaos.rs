@@ -1,7 +1,7 @@
 //! The edge-of-chaos figure: measured success rate over σ_w² (columns) × depth (rows, deepest
 //! on top), with mean-field theory drawn over it: the critical σ_w² where χ₁ = 1 (a vertical
-//! line) and the predicted trainable depth 6 ξ_c against σ_w² (a curve), as in Schoenholz et
-//! al. (2017, Fig. 5), where trainable networks fill the region under the curve.
+//! line) and the predicted trainable depth 6 ξ_c against σ_w² (a curve), as Schoenholz et al.
+//! (2017) draw it over their trainability heatmaps: trainable networks lie under it.
 //!
 //! Theory values fall between grid points, so positions interpolate linearly between the
 //! neighbouring columns (σ_w²) and rows (depth); a curve beyond the deepest row is clipped at
