@@ -223,7 +223,8 @@ target = { train_acc = 0.9 }
 
 /// layers.csv: written only when asked, every column documented, one row per hidden layer per
 /// curve epoch, and the same bytes whatever the threads and cohort sizes (its rows then reach
-/// the disk out of plan order and are put back in order at the end), and after a resume.
+/// the disk out of plan order and are put back in order at the end), after a resume, and from
+/// merged shards.
 #[test]
 fn layers_csv_is_documented_deterministic_and_only_written_when_asked() {
     let s = Scratch::new("layers");
@@ -307,4 +308,17 @@ target = { train_acc = 0.9 }
     s.run(&["run", "on.toml", "--out", "b"]).ok();
     assert_eq!(s.read("b/layers.csv"), text);
     assert_eq!(s.read("b/trials.csv"), trials);
+    // Two shards merged: the same bytes as one run.
+    for k in ["1/2", "2/2"] {
+        s.run(&["run", "on.toml", "--shard", k]).ok();
+    }
+    s.run(&[
+        "merge",
+        "results/tiny-shard-1-of-2",
+        "results/tiny-shard-2-of-2",
+        "--out",
+        "merged",
+    ])
+    .ok();
+    assert_eq!(s.read("merged/layers.csv"), text);
 }

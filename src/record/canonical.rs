@@ -207,9 +207,13 @@ impl Rows {
     }
 }
 
-/// Rewrites the result files of `dir` in plan order.
+/// Rewrites the result files of `dir` in plan order, `trials.csv` last: a resume decides from
+/// `trials.csv` alone whether the rows are in order, so a run killed between two of these
+/// rewrites must leave it out of order for the resume to rewrite the rest again.
 pub fn canonicalize(dir: &Path, plan: &Plan) -> Result<()> {
-    for f in files(&plan.spec) {
+    let mut order: Vec<&str> = files(&plan.spec).collect();
+    order.rotate_left(1);
+    for f in order {
         let path = dir.join(f);
         Rows::collect(std::slice::from_ref(&path), plan)?.write(&path)?;
     }
