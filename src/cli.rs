@@ -266,12 +266,13 @@ fn run_spec(args: RunArgs) -> Result<()> {
     let report = run::run(&plan, Some(&args.spec), &opts)?;
     let (summary, written) = crate::analyze::finish(&report.dir)?;
     print_out(&format!(
-        "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, manifest.json)\n{}\n",
+        "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, {}manifest.json)\n{}\n",
         crate::analyze::summary::table(&summary.cells, 40),
         report.trained,
         report.seconds,
         if report.resumed > 0 { format!(" ({} were already recorded)", report.resumed) } else { String::new() },
         report.dir.display(),
+        if plan.spec.record_layers { "layers.csv, " } else { "" },
         match written {
             Some(w) => format!("Report: {}", w.markdown.display()),
             None => "No figures (the spec says figures = false).".to_string(),

@@ -40,6 +40,9 @@ pub mod defaults {
     /// Networks with at most this many parameters get their whole initial weight vector
     /// recorded (weights.csv), for weight-space maps; larger ones only per-layer features.
     pub const WEIGHTS_MAX_PARAMS: u32 = 64;
+    /// Per-layer activation statistics over training (layers.csv) cost a pass over every
+    /// hidden layer at each curve epoch, and most studies do not need them.
+    pub const RECORD_LAYERS: bool = false;
     /// Axes: a single 16-unit ReLU layer, Glorot-initialized, SGD at 0.1, on XOR.
     pub const DATASET: &str = "xor";
     pub const INITIALIZER: &str = "glorot_uniform";
@@ -72,6 +75,9 @@ pub struct Spec {
     pub figures: bool,
     /// Record the full initial weight vector of networks with at most this many parameters.
     pub weights_max_params: u32,
+    /// Write layers.csv: each hidden layer's activation mean, spread and saturation at the
+    /// curve epochs.
+    pub record_layers: bool,
     pub datasets: Vec<DatasetSpec>,
     pub initializers: Vec<Initializer>,
     pub depths: Vec<u32>,
@@ -104,6 +110,7 @@ struct Raw {
     early_stop: Option<bool>,
     figures: Option<bool>,
     weights_max_params: Option<Spanned<i64>>,
+    record_layers: Option<bool>,
     dataset: Axis<toml::Value>,
     initializer: Axis<toml::Value>,
     depth: Axis<i64>,
@@ -166,7 +173,7 @@ impl Spec {
     /// The resolved spec as JSON, every default filled in: saved in the manifest and hashed.
     pub fn to_json(&self) -> serde_json::Value {
         let labels = |v: Vec<String>| serde_json::Value::from(v);
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "name": self.name,
             "description": self.description,
             "seed": self.seed,
@@ -188,7 +195,13 @@ impl Spec {
             "activation": labels(self.activations.iter().map(|a| a.label()).collect()),
             "gain": self.gains,
             "optimizer": labels(self.optimizers.iter().map(|o| o.label()).collect()),
-        })
+        });
+        // Only when on: the resolved spec (and so the spec hash) of every spec written before
+        // the key existed stays the same, and their results folders still resume.
+        if self.record_layers {
+            json["record_layers"] = true.into();
+        }
+        json
     }
 }
 
@@ -395,6 +408,7 @@ fn validate(
         early_stop: raw.early_stop.unwrap_or(defaults::EARLY_STOP),
         figures: raw.figures.unwrap_or(defaults::FIGURES),
         weights_max_params,
+        record_layers: raw.record_layers.unwrap_or(defaults::RECORD_LAYERS),
         datasets,
         initializers,
         depths,
@@ -687,5 +701,10 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a["depth"], serde_json::json!([2]));
         assert_eq!(a["loss"], "cross_entropy");
+        assert!(a.get("record_layers").is_none());
+        let c = parse("depth = [2]\nrecord_layers = true\n").unwrap();
+        assert!(c.record_layers);
+        assert_eq!(c.to_json()["record_layers"], true);
+        assert_ne!(c.to_json(), a);
     }
 }

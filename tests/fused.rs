@@ -26,8 +26,8 @@ fn members(p: &Plan, c: usize) -> (initbench::data::Split, Vec<Member>) {
 }
 
 /// Every head, optimizer, kernel activation, minibatches and test splits: the kernel's
-/// recorded losses follow the tensor path's to 1e-4 (relative, f32 over tens of epochs), and
-/// accuracies, verdicts and epochs to target agree.
+/// recorded losses follow the tensor path's to 1e-4 (relative, f32 over tens of epochs),
+/// accuracies, verdicts and epochs to target agree, and so do per-layer recordings.
 #[test]
 fn the_kernel_follows_the_tensor_path() {
     let specs = [
@@ -46,6 +46,7 @@ fn the_kernel_follows_the_tensor_path() {
            width = [6]
            batch_size = 8
            test_fraction = 0.25
+           record_layers = true
            optimizer = [{ name = "momentum", lr = 0.1, nesterov = true }]
            initializer = ["he_normal", "orthogonal"]
            epochs = 15"#,
@@ -99,6 +100,13 @@ fn the_kernel_follows_the_tensor_path() {
                 assert_eq!(f.epochs_to_target, s.epochs_to_target, "{spec}");
                 assert_eq!(f.init, s.init, "{spec}");
                 assert_eq!(f.curve.len(), s.curve.len(), "{spec}");
+                assert_eq!(f.layers.len(), s.layers.len(), "{spec}");
+                for (a, b) in f.layers.iter().zip(&s.layers) {
+                    assert_eq!((a.epoch, a.layer), (b.epoch, b.layer));
+                    assert!((a.act_mean - b.act_mean).abs() < 1e-4, "{a:?} vs {b:?}");
+                    assert!((a.act_std - b.act_std).abs() < 1e-4, "{a:?} vs {b:?}");
+                    assert_eq!(a.saturated_frac.is_some(), b.saturated_frac.is_some());
+                }
                 for (a, b) in f.curve.iter().zip(&s.curve) {
                     assert_eq!(a.epoch, b.epoch);
                     let (x, y) = (a.metrics.train_loss, b.metrics.train_loss);
@@ -207,6 +215,7 @@ fn every_instruction_set_gives_the_same_bits() {
             },
             test: None,
             on_curve: vec![true; 31],
+            snapshots: false,
         };
         let runs: Vec<(Vec<kernel::V<16>>, String)> = isas
             .iter()

@@ -156,7 +156,7 @@ fn a_second_writer_is_refused() {
     let s = Scratch::new("lock");
     s.write(
         "spec.toml",
-        &SPEC.replace("epochs = 400", "epochs = 100000"),
+        &SPEC.replace("epochs = 400", "epochs = 5000"),
     );
     let args = run_args("a");
     let mut child = Command::new(env!("CARGO_BIN_EXE_initbench"))

@@ -91,6 +91,10 @@ fn smoke_run_writes_every_file_with_the_documented_columns() {
     );
     // 0..=10 and 13, 16, 20, 25, 30 for a 30-epoch budget, for every trial.
     assert_eq!(crows.len(), 24 * 16);
+    assert!(
+        !s.path("results/smoke/layers.csv").exists(),
+        "layers.csv only when the spec sets record_layers"
+    );
     let (th, trows) = csv(&s.read("results/smoke/timings.csv"));
     assert_eq!(trows.len(), 24);
     assert!(column(&th, &trows, "chunk_seconds")

@@ -228,6 +228,7 @@ impl Plan {
             target: self.spec.target,
             early_stop: self.spec.early_stop,
             order_seed: rng::derive(seed, ORDER),
+            record_layers: self.spec.record_layers,
         }
     }
 

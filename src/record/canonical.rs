@@ -14,16 +14,28 @@ use std::path::{Path, PathBuf};
 use super::resume::parse_id;
 use crate::error::{Error, Result};
 use crate::plan::Plan;
+use crate::spec::Spec;
 
 /// The result files with one group of rows per trial (`trials.csv` first: it decides which
-/// trials are recorded).
-pub const FILES: [&str; 5] = [
+/// trials are recorded). `layers.csv` exists only where the spec records layers; see
+/// [`files`].
+pub const FILES: [&str; 6] = [
     "trials.csv",
     "curves.csv",
     "weights.csv",
     "init_vectors.csv",
     "timings.csv",
+    LAYERS,
 ];
+
+/// Per-layer activation statistics (spec key `record_layers`).
+pub const LAYERS: &str = "layers.csv";
+
+/// The files of [`FILES`] a run of `spec` writes.
+pub fn files(spec: &Spec) -> impl Iterator<Item = &'static str> {
+    let layers = spec.record_layers;
+    FILES.into_iter().filter(move |f| layers || *f != LAYERS)
+}
 
 /// Writes `path` anew through `fill`: into a temporary file beside it, fsynced, then renamed
 /// over it, so a reader (or a crash) sees the old file or the new one, never half of one.
@@ -195,9 +207,13 @@ impl Rows {
     }
 }
 
-/// Rewrites the result files of `dir` in plan order.
+/// Rewrites the result files of `dir` in plan order, `trials.csv` last: a resume decides from
+/// `trials.csv` alone whether the rows are in order, so a run killed between two of these
+/// rewrites must leave it out of order for the resume to rewrite the rest again.
 pub fn canonicalize(dir: &Path, plan: &Plan) -> Result<()> {
-    for f in FILES {
+    let mut order: Vec<&str> = files(&plan.spec).collect();
+    order.rotate_left(1);
+    for f in order {
         let path = dir.join(f);
         Rows::collect(std::slice::from_ref(&path), plan)?.write(&path)?;
     }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::canonical::{summarize_list, Rows, FILES};
+use super::canonical::{files, summarize_list, Rows, FILES};
 use super::lock::Lock;
 use super::{prepare_dir, rows, Manifest};
 use crate::error::{Error, Result};
@@ -72,7 +72,8 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<(PathBuf, Plan)> {
             summarize_list(&missing)
         )));
     }
-    let rest = FILES[1..]
+    let rest_files: Vec<&str> = files(&plan.spec).skip(1).collect();
+    let rest = rest_files
         .iter()
         .map(|f| Rows::collect(&sources(f), &plan))
         .collect::<Result<Vec<_>>>()?;
@@ -97,7 +98,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<(PathBuf, Plan)> {
     prepare_dir(&dir, &manifest)?;
     let _lock = Lock::acquire(&dir)?;
     trials.write(&dir.join(FILES[0]))?;
-    for (rows, f) in rest.iter().zip(&FILES[1..]) {
+    for (rows, f) in rest.iter().zip(&rest_files) {
         rows.write(&dir.join(f))?;
     }
     manifest.write(&dir.join("manifest.json"))?;

@@ -66,6 +66,30 @@ pub const WEIGHT_HEADER: &[&str] = &[
 
 pub const VECTOR_HEADER: &[&str] = &["trial_id", "index", "value"];
 
+pub const LAYER_HEADER: &[&str] = &[
+    "trial_id",
+    "epoch",
+    "layer",
+    "act_mean",
+    "act_std",
+    "saturated_frac",
+];
+
+/// One row per hidden layer at each recorded epoch (none unless the spec records layers).
+pub fn layer_rows<'a>(t: &Trial, o: &'a Outcome) -> impl Iterator<Item = Vec<String>> + 'a {
+    let id = trial_id(t);
+    o.layers.iter().map(move |p| {
+        vec![
+            id.clone(),
+            p.epoch.to_string(),
+            p.layer.to_string(),
+            loss(p.act_mean),
+            loss(p.act_std),
+            opt_real(p.saturated_frac),
+        ]
+    })
+}
+
 /// One row per weight layer of the trial's initial network.
 pub fn weight_rows(t: &Trial, m: &Member, dims: &[usize]) -> Vec<Vec<String>> {
     (0..dims.len() - 1)

@@ -31,6 +31,8 @@ pub struct Recorder<'a> {
     weights: Csv,
     vectors: Csv,
     timings: Csv,
+    /// Only when the spec records layers, so other runs write exactly the files they did.
+    layers: Option<Csv>,
     last: Option<usize>,
     in_order: bool,
 }
@@ -90,6 +92,13 @@ impl<'a> Recorder<'a> {
             weights: Csv::append(dir.join("weights.csv"), rows::WEIGHT_HEADER)?,
             vectors: Csv::append(dir.join("init_vectors.csv"), rows::VECTOR_HEADER)?,
             timings: Csv::append(dir.join("timings.csv"), rows::TIMING_HEADER)?,
+            layers: match plan.spec.record_layers {
+                true => Some(Csv::append(
+                    dir.join(super::canonical::LAYERS),
+                    rows::LAYER_HEADER,
+                )?),
+                false => None,
+            },
             last,
             in_order,
         })
@@ -110,6 +119,11 @@ impl<'a> Recorder<'a> {
             for r in rows::curve_rows(t, o) {
                 self.curves.row(&r)?;
             }
+            if let Some(layers) = &mut self.layers {
+                for r in rows::layer_rows(t, o) {
+                    layers.row(&r)?;
+                }
+            }
             let dims = self.plan.architecture(t).dims();
             for r in rows::weight_rows(t, m, &dims) {
                 self.weights.row(&r)?;
@@ -128,6 +142,9 @@ impl<'a> Recorder<'a> {
         self.weights.flush()?;
         self.vectors.flush()?;
         self.timings.flush()?;
+        if let Some(layers) = &mut self.layers {
+            layers.flush()?;
+        }
         for (&i, o) in pairs() {
             self.trials
                 .row(&rows::trial_row(self.plan, &self.plan.trials[i], o))?;

@@ -791,11 +791,13 @@ pub fn weight_space(
     out
 }
 
+/// The whole report; `after_figures` (sections of particular studies and the weight-space
+/// map) goes between the figures and the per-cell results.
 pub fn render(
     m: &Manifest,
     analysis: &Analysis,
     sections: &[Section],
-    weight_space: Option<&str>,
+    after_figures: Option<&str>,
     report_dir_name: &str,
 ) -> String {
     let mut out = String::new();
@@ -862,7 +864,7 @@ pub fn render(
             embed(&mut out, fig, report_dir_name);
         }
     }
-    if let Some(text) = weight_space {
+    if let Some(text) = after_figures {
         out.push_str(text);
     }
     let _ = writeln!(out, "## Results by cell\n");

@@ -23,8 +23,10 @@
 //! `ab_glyph` renderer, so no system font or font library is needed.
 
 pub mod analysis;
+pub mod chaos;
 pub mod figures;
 pub mod font;
+pub mod layers;
 pub mod layout;
 pub mod load;
 pub mod markdown;
@@ -40,9 +42,12 @@ pub use figures::Written;
 pub const FIGURE_DIR: &str = "report";
 
 /// File-name prefixes of the figures this module writes (older ones are removed on rewrite).
-const PREFIXES: [&str; 9] = [
+const PREFIXES: [&str; 12] = [
     "sweep",
     "heatmap",
+    "layers-saturation",
+    "layers-mean",
+    "edge-of-chaos",
     "survival",
     "accuracy",
     "curves",
@@ -198,13 +203,29 @@ pub fn write(dir: &Path) -> Result<Report> {
             figures: &curves,
         },
     ];
-    let mut weight_space = None;
+    // Sections of particular studies, placed after the figures; each appears only where its
+    // inputs do (layers.csv; an edge-of-chaos grid in the spec).
+    let mut studies = String::new();
+    let mut study_figures = Vec::new();
+    if let Some(rows) = layers::load(dir)? {
+        let figs = layers::figures(&results, &rows, &fig_dir)?;
+        studies.push_str(&layers::markdown(&results, &rows, &figs, FIGURE_DIR));
+        study_figures.extend(figs);
+    }
+    if let Some(sweep) = chaos::detect(dir)? {
+        let theory = chaos::predictions(&sweep);
+        let figs = chaos::figures(&results, &sweep, &theory, &fig_dir)?;
+        studies.push_str(&chaos::markdown(
+            &results, &sweep, &theory, &figs, FIGURE_DIR,
+        ));
+        study_figures.extend(figs);
+    }
     let mut region_figures = Vec::new();
     if let Some(found) = regions::load(dir)? {
         let acc_is_test = analysis.pooled.iter().any(|s| s.acc_is_test);
         let figs = weight_space_figures(dir, &fig_dir, &found, acc_is_test)?;
         let within = regions::within_settings(dir, &results.trials)?;
-        weight_space = Some(markdown::weight_space(
+        studies.push_str(&markdown::weight_space(
             &found,
             &figs,
             within.as_ref(),
@@ -218,14 +239,22 @@ pub fn write(dir: &Path) -> Result<Report> {
         &results.manifest,
         &analysis,
         &sections,
-        weight_space.as_deref(),
+        (!studies.is_empty()).then_some(studies.as_str()),
         FIGURE_DIR,
     );
     let md_path = dir.join("report.md");
     std::fs::write(&md_path, text).map_err(|e| Error::io(&md_path, e))?;
 
-    let figures: Vec<Written> =
-        [sweeps, heatmaps, survival, accuracy, curves, region_figures].concat();
+    let figures: Vec<Written> = [
+        sweeps,
+        heatmaps,
+        survival,
+        accuracy,
+        curves,
+        study_figures,
+        region_figures,
+    ]
+    .concat();
     remove_stale(&fig_dir, &figures)?;
     Ok(Report {
         markdown: md_path,

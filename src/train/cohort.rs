@@ -15,7 +15,7 @@ use super::fused;
 use super::member::Member;
 use super::network::{Forward, Population};
 use super::optim::{OptState, Optimizer};
-use super::outcome::{Best, CurvePoint, Diagnostics, Metrics, Outcome, Status, Target};
+use super::outcome::{Best, CurvePoint, Diagnostics, LayerPoint, Metrics, Outcome, Status, Target};
 use super::schedule;
 use crate::data::{Dataset, Split};
 use crate::model::Architecture;
@@ -33,6 +33,8 @@ pub struct Setup {
     pub early_stop: bool,
     /// Seeds the minibatch order.
     pub order_seed: u64,
+    /// Measure every hidden layer's activations at the curve epochs (`Outcome::layers`).
+    pub record_layers: bool,
 }
 
 /// One split of a data set as tensors: inputs, targets for the loss, labels for accuracy.
@@ -77,6 +79,7 @@ pub(super) struct Track {
     pub last: Option<Metrics>,
     pub best: Option<Best>,
     pub curve: Vec<CurvePoint>,
+    pub layers: Vec<LayerPoint>,
 }
 
 impl Track {
@@ -117,6 +120,7 @@ impl Track {
             }),
             init,
             curve,
+            layers: t.layers,
         }
     }
 }
@@ -164,6 +168,7 @@ pub fn train_tensors(
             last: None,
             best: None,
             curve: Vec::new(),
+            layers: Vec::new(),
         })
         .collect();
 
@@ -172,6 +177,7 @@ pub fn train_tensors(
     let init = diagnostics::measure(arch, &fwd, &grads0, members)?;
     let metrics = evaluate(&pop, arch, &fwd, &train, test.as_ref())?;
     observe(setup, 0, &metrics, &mut tracks, curve_epochs.contains(&0));
+    record_layers(setup, 0, &fwd, &mut tracks, curve_epochs.contains(&0))?;
     let mut pending_grads = Some(grads0);
 
     for epoch in 1..=setup.epochs {
@@ -202,6 +208,13 @@ pub fn train_tensors(
             &mut tracks,
             curve_epochs.contains(&epoch),
         );
+        record_layers(
+            setup,
+            epoch,
+            &fwd,
+            &mut tracks,
+            curve_epochs.contains(&epoch),
+        )?;
     }
 
     Ok(tracks
@@ -276,6 +289,27 @@ fn observe(setup: &Setup, epoch: u32, metrics: &[Metrics], tracks: &mut [Track],
             }
         }
     }
+}
+
+/// Per-layer activation statistics of the members still training (a member that has just
+/// diverged or stopped gets none, as its curve gets no point), when the setup asks for them.
+fn record_layers(
+    setup: &Setup,
+    epoch: u32,
+    fwd: &Forward,
+    tracks: &mut [Track],
+    on_curve: bool,
+) -> Result<()> {
+    if !setup.record_layers || !on_curve {
+        return Ok(());
+    }
+    let stats = diagnostics::layer_stats(setup.arch.activation, epoch, fwd)?;
+    for (t, per_layer) in tracks.iter_mut().zip(stats) {
+        if t.epochs_run == epoch && t.diverged_at.is_none() {
+            t.layers.extend(per_layer);
+        }
+    }
+    Ok(())
 }
 
 fn mask_tensor(tracks: &[Track], dev: &Device) -> Result<Tensor> {

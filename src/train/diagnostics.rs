@@ -6,7 +6,7 @@ use candle_core::{DType, Result, Tensor};
 
 use super::member::Member;
 use super::network::{Forward, Gradients};
-use super::outcome::Diagnostics;
+use super::outcome::{Diagnostics, LayerPoint};
 use crate::model::{Activation, Architecture, Family};
 
 pub fn measure(
@@ -65,17 +65,62 @@ fn std(t: &Tensor) -> Result<Vec<f64>> {
     per_member(&var.sqrt()?)
 }
 
+/// Every hidden layer's activation mean, spread and saturated fraction, per member: what
+/// Glorot & Bengio (2010, Fig. 2–4) follow over training. `fwd` is a full-batch forward pass
+/// on the training split, so the numbers are over (unit, training sample) pairs, as at init.
+pub fn layer_stats(act: Activation, epoch: u32, fwd: &Forward) -> Result<Vec<Vec<LayerPoint>>> {
+    let saturating = act.family() == Family::Saturating;
+    let mut per_layer = Vec::with_capacity(fwd.hidden_a.len());
+    for a in &fwd.hidden_a {
+        let a = a.to_dtype(DType::F64)?;
+        let (_, n, w) = a.dims3()?;
+        let cells = (n * w) as f64;
+        let mean = per_member(&a.sum((1, 2))?.affine(1.0 / cells, 0.0)?)?;
+        let sd = std(&a)?;
+        let sat = if saturating {
+            Some(per_member(
+                &saturated(act, &a)?
+                    .to_dtype(DType::F64)?
+                    .sum((1, 2))?
+                    .affine(1.0 / cells, 0.0)?,
+            )?)
+        } else {
+            None
+        };
+        per_layer.push((mean, sd, sat));
+    }
+    let members = per_layer.first().map_or(0, |l| l.0.len());
+    Ok((0..members)
+        .map(|i| {
+            per_layer
+                .iter()
+                .enumerate()
+                .map(|(layer, (mean, sd, sat))| LayerPoint {
+                    epoch,
+                    layer,
+                    act_mean: mean[i],
+                    act_std: sd[i],
+                    saturated_frac: sat.as_ref().map(|s| s[i]),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// 1 where an activation is within 1% of its range's ends, else 0: sigmoid's (0, 1) maps to
+/// (−1, 1), where 1% of the range is 0.02; tanh and softsign already span (−1, 1).
+fn saturated(act: Activation, a: &Tensor) -> Result<Tensor> {
+    match act {
+        Activation::Sigmoid => a.affine(2.0, -1.0)?.abs()?.ge(0.98),
+        _ => a.abs()?.ge(0.99),
+    }
+}
+
 fn saturated_fraction(act: Activation, hidden_a: &[Tensor]) -> Result<Vec<f64>> {
     let mut count: Option<Tensor> = None;
     let mut total = 0usize;
     for a in hidden_a {
-        let a = a.to_dtype(DType::F64)?;
-        // Within 1% of the range's ends: sigmoid's (0, 1) maps to (−1, 1), where 1% of the
-        // range is 0.02; tanh and softsign already span (−1, 1).
-        let hit = match act {
-            Activation::Sigmoid => a.affine(2.0, -1.0)?.abs()?.ge(0.98)?,
-            _ => a.abs()?.ge(0.99)?,
-        };
+        let hit = saturated(act, &a.to_dtype(DType::F64)?)?;
         let (_, n, w) = hit.dims3()?;
         total += n * w;
         let c = hit.to_dtype(DType::F64)?.sum((1, 2))?;

@@ -91,6 +91,18 @@ impl Member {
         }
     }
 
+    /// A member from parameters in `Population::flat` order (w0, b0, w1, b1, …).
+    pub fn from_flat(flat: &[f32], dims: &[usize]) -> Member {
+        let mut it = flat.iter().map(|&v| v as f64);
+        let mut weights = Vec::with_capacity(dims.len() - 1);
+        let mut biases = Vec::with_capacity(dims.len() - 1);
+        for w in dims.windows(2) {
+            weights.push(it.by_ref().take(w[0] * w[1]).collect());
+            biases.push(it.by_ref().take(w[1]).collect());
+        }
+        Member { weights, biases }
+    }
+
     /// True when some hidden layer has two units with identical incoming weights, bias and
     /// outgoing weights: gradient descent can never tell them apart (the symmetry that makes
     /// zero and constant initialization fail).

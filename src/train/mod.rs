@@ -14,7 +14,7 @@ pub mod schedule;
 pub use cohort::Setup;
 pub use member::{InitChoice, Member};
 pub use optim::Optimizer;
-pub use outcome::{Best, CurvePoint, Diagnostics, Metrics, Outcome, Status, Target};
+pub use outcome::{Best, CurvePoint, Diagnostics, LayerPoint, Metrics, Outcome, Status, Target};
 
 /// Keeps candle's matrix multiplies on the calling thread.
 ///

@@ -107,6 +107,20 @@ pub struct CurvePoint {
     pub metrics: Metrics,
 }
 
+/// One hidden layer's activations at one epoch, over units and training samples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerPoint {
+    pub epoch: u32,
+    /// Hidden layer, 0 = first.
+    pub layer: usize,
+    pub act_mean: f64,
+    /// Population standard deviation.
+    pub act_std: f64,
+    /// As [`Diagnostics::saturated_frac`], for this layer alone; `None` for activations
+    /// without asymptotes.
+    pub saturated_frac: Option<f64>,
+}
+
 /// Everything one trial's training produced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
@@ -122,6 +136,8 @@ pub struct Outcome {
     pub best: Best,
     pub init: Diagnostics,
     pub curve: Vec<CurvePoint>,
+    /// Per hidden layer at the curve epochs; empty unless the setup records layers.
+    pub layers: Vec<LayerPoint>,
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! same drawing.
 
 pub mod boxplot;
+pub mod chaos;
 pub mod curves;
 pub mod heatmap;
 pub mod histogram;

@@ -98,6 +98,8 @@ pub struct Problem<'a> {
     pub test: Option<Data<'a>>,
     /// Indexed by epoch: record a curve point.
     pub on_curve: Vec<bool>,
+    /// Keep each lane's parameters at its curve points (for measurements made afterwards).
+    pub snapshots: bool,
 }
 
 /// What one lane's run produced, in the tensor path's terms.
@@ -110,6 +112,9 @@ pub struct Lane {
     /// Best train loss, train accuracy, test loss, test accuracy (None before any epoch).
     pub best: Option<Metrics>,
     pub curve: Vec<CurvePoint>,
+    /// With `Problem::snapshots`: the parameters at each curve point, in `Population::flat`
+    /// order.
+    pub snapshots: Vec<Vec<f32>>,
 }
 
 /// Offsets of each layer's weights ([in, out], row-major) and biases in the parameter list,
@@ -277,7 +282,7 @@ fn block_impl<const L: usize>(pr: &Problem, p: &mut [V<L>]) -> Vec<Lane> {
     // also computes the gradient that epoch e + 1 steps along.
     let mut train = pass(pr, &lay, p, &mut w, &pr.train, &all_rows, full_batch);
     let mut test = pr.test.as_ref().map(|d| eval(pr, &lay, p, &mut w, d));
-    observe(pr, &mut tr, 0, &train, test.as_ref());
+    observe(pr, &mut tr, 0, &train, test.as_ref(), p);
     let mut step_count = 0u32;
     for epoch in 1..=pr.epochs {
         if !tr.active.iter().any(|&a| a) {
@@ -297,7 +302,7 @@ fn block_impl<const L: usize>(pr: &Problem, p: &mut [V<L>]) -> Vec<Lane> {
         let grads_next = full_batch && epoch < pr.epochs;
         train = pass(pr, &lay, p, &mut w, &pr.train, &all_rows, grads_next);
         test = pr.test.as_ref().map(|d| eval(pr, &lay, p, &mut w, d));
-        observe(pr, &mut tr, epoch, &train, test.as_ref());
+        observe(pr, &mut tr, epoch, &train, test.as_ref(), p);
     }
     finish(pr, tr)
 }
@@ -720,6 +725,7 @@ fn observe<const L: usize>(
     epoch: u32,
     train: &Pass<L>,
     test: Option<&Pass<L>>,
+    p: &[V<L>],
 ) {
     let n = pr.train.n as f32;
     let k = pr.dims[pr.dims.len() - 1] as f32;
@@ -793,6 +799,9 @@ fn observe<const L: usize>(
                 epoch,
                 metrics: metrics(q),
             });
+            if pr.snapshots {
+                tr.lanes[q].snapshots.push(p.iter().map(|v| v[q]).collect());
+            }
         }
     }
     if event {

@@ -24,7 +24,7 @@ use super::diagnostics;
 use super::member::Member;
 use super::network::Population;
 use super::optim::Optimizer;
-use super::outcome::{Best, Outcome};
+use super::outcome::{Best, LayerPoint, Outcome};
 use super::schedule;
 use crate::data::{Dataset, Split};
 use crate::model::{Activation, Loss, OutputActivation};
@@ -252,16 +252,24 @@ pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Out
             train: train.data(),
             test: test.as_ref().map(Owned::data),
             on_curve,
+            snapshots: setup.record_layers,
         },
         width,
         lanes: Mutex::new(Vec::new()),
     };
     params.inplace_op1(&run)?;
-    let lanes = run.lanes.into_inner().expect("not poisoned");
+    let mut lanes = run.lanes.into_inner().expect("not poisoned");
+    lanes.truncate(members.len());
+    let layers = if setup.record_layers {
+        layer_points(setup, split, &lanes)?
+    } else {
+        vec![Vec::new(); lanes.len()]
+    };
     Ok(lanes
         .into_iter()
         .zip(init)
-        .map(|(lane, init)| {
+        .zip(layers)
+        .map(|((lane, init), layers)| {
             Track {
                 active: false,
                 epochs_to_target: lane.epochs_to_target,
@@ -270,8 +278,54 @@ pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Out
                 last: lane.last,
                 best: lane.best.as_ref().map(Best::new),
                 curve: lane.curve,
+                layers,
             }
             .into_outcome(init)
         })
         .collect())
+}
+
+/// Per-layer activation statistics at each lane's curve points, measured as the tensor path
+/// measures them (`diagnostics::layer_stats`), from the parameters the kernel kept.
+fn layer_points(setup: &Setup, split: &Split, lanes: &[Lane]) -> Result<Vec<Vec<LayerPoint>>> {
+    let arch = &setup.arch;
+    let dims = arch.dims();
+    let dev = Device::Cpu;
+    let train = &split.train;
+    let k = arch.head.units(train.classes);
+    let x = Tensor::from_slice(&train.x, (train.n, train.features), &dev)?;
+    let t = Tensor::from_vec(
+        arch.head.targets(&train.y, train.classes),
+        (train.n, k),
+        &dev,
+    )?
+    .to_dtype(DType::F32)?;
+    let mut out = Vec::with_capacity(lanes.len());
+    for lane in lanes {
+        let snaps: Vec<Member> = lane
+            .snapshots
+            .iter()
+            .map(|flat| Member::from_flat(flat, &dims))
+            .collect();
+        if snaps.is_empty() {
+            out.push(Vec::new());
+            continue;
+        }
+        let pop = Population::new(&snaps, arch, DType::F32, &dev)?;
+        let fwd = pop.forward(arch, &x, &t)?;
+        let stats = diagnostics::layer_stats(arch.activation, 0, &fwd)?;
+        out.push(
+            stats
+                .into_iter()
+                .zip(&lane.curve)
+                .flat_map(|(per_layer, point)| {
+                    per_layer.into_iter().map(move |l| LayerPoint {
+                        epoch: point.epoch,
+                        ..l
+                    })
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
 }
