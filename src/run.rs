@@ -143,7 +143,9 @@ fn train_all(
         .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel::<(usize, Result<Finished>)>();
+    // Bounded, so that workers wait for the writer rather than piling finished chunks up in
+    // memory when training outruns the disk.
+    let (tx, rx) = mpsc::sync_channel::<(usize, Result<Finished>)>(threads);
     std::thread::scope(|scope| {
         let (next, stop) = (&next, &stop);
         scope.spawn(move || {

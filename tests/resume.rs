@@ -154,10 +154,7 @@ fn torn_lines_and_orphan_curves_are_dropped_on_resume() {
 #[test]
 fn a_second_writer_is_refused() {
     let s = Scratch::new("lock");
-    s.write(
-        "spec.toml",
-        &SPEC.replace("epochs = 400", "epochs = 5000"),
-    );
+    s.write("spec.toml", &SPEC.replace("epochs = 400", "epochs = 5000"));
     let args = run_args("a");
     let mut child = Command::new(env!("CARGO_BIN_EXE_initbench"))
         .args(&args)

@@ -86,9 +86,8 @@ fn group_key(r: &TrialRecord) -> [String; 6] {
 pub fn compare(records: &[TrialRecord], budget: u32) -> Vec<Comparison> {
     let mut out = Vec::new();
     for (group, rows) in group_by(records, group_key) {
-        let owned: Vec<TrialRecord> = rows.into_iter().cloned().collect();
-        let inits = group_by(&owned, |r| r.initializer.clone());
-        let test = owned.iter().any(|r| r.final_test_acc.is_some());
+        let inits = group_by(rows.iter().copied(), |r| r.initializer.clone());
+        let test = rows.iter().any(|r| r.final_test_acc.is_some());
         let measure = if test {
             "final_test_acc"
         } else {

@@ -82,11 +82,11 @@ pub fn read(trials_csv: &Path) -> Result<Vec<TrialRecord>> {
 }
 
 /// Groups records by a key, keeping the order in which keys first appear (plan order).
-pub fn group_by<K: std::hash::Hash + Eq + Clone>(
-    records: &[TrialRecord],
+pub fn group_by<'a, K: std::hash::Hash + Eq + Clone>(
+    records: impl IntoIterator<Item = &'a TrialRecord>,
     key: impl Fn(&TrialRecord) -> K,
-) -> Vec<(K, Vec<&TrialRecord>)> {
-    let mut groups: Vec<(K, Vec<&TrialRecord>)> = Vec::new();
+) -> Vec<(K, Vec<&'a TrialRecord>)> {
+    let mut groups: Vec<(K, Vec<&'a TrialRecord>)> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for r in records {
         let k = key(r);

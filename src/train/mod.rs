@@ -6,6 +6,7 @@ pub mod diagnostics;
 pub mod fused;
 pub mod member;
 pub mod network;
+pub mod ops;
 pub mod optim;
 pub mod outcome;
 pub mod reference;

@@ -9,7 +9,7 @@
 use candle_core::{DType, Device, Result, Tensor};
 
 use super::member::Member;
-use crate::model::{head::HeadPass, Architecture};
+use crate::model::{head::HeadPass, Activation, Architecture};
 
 pub struct Population {
     pub weights: Vec<Tensor>,
@@ -91,15 +91,16 @@ impl Population {
         let mut hidden_a = Vec::with_capacity(arch.depth);
         let mut h = x.broadcast_as((p, n, inputs))?;
         for l in 0..arch.depth {
-            let z = h.matmul(&self.weights[l])?.broadcast_add(&self.biases[l])?;
+            let z = super::ops::add_bias(&h.matmul(&self.weights[l])?, &self.biases[l])?;
             let a = arch.activation.forward(&z)?;
             hidden_z.push(z);
             hidden_a.push(a.clone());
             h = a;
         }
-        let out_z = h
-            .matmul(&self.weights[arch.depth])?
-            .broadcast_add(&self.biases[arch.depth])?;
+        let out_z = super::ops::add_bias(
+            &h.matmul(&self.weights[arch.depth])?,
+            &self.biases[arch.depth],
+        )?;
         let head = arch.head.forward(&out_z, targets)?;
         Ok(Forward {
             hidden_z,
@@ -133,10 +134,14 @@ impl Population {
             gb[l] = Some(dz.sum_keepdim(1)?);
             if l > 0 {
                 let da = dz.matmul(&self.weights[l].transpose(1, 2)?)?;
-                let d = arch
-                    .activation
-                    .derivative(&fwd.hidden_z[l - 1], &fwd.hidden_a[l - 1])?;
-                dz = da.mul(&d)?;
+                dz = if arch.activation == Activation::Relu {
+                    super::ops::relu_backward(&da, &fwd.hidden_z[l - 1])?
+                } else {
+                    let d = arch
+                        .activation
+                        .derivative(&fwd.hidden_z[l - 1], &fwd.hidden_a[l - 1])?;
+                    da.mul(&d)?
+                };
             }
         }
         Ok(Gradients {

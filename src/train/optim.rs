@@ -195,6 +195,8 @@ impl OptState {
     /// broadcasts against every parameter tensor ([P, 1, 1] for [P, rows, cols] parameters).
     pub fn step(&mut self, params: &mut [Tensor], grads: &[Tensor], mask: &Tensor) -> Result<()> {
         self.step += 1;
+        // Most steps move every member: then the select would pick every new value anyway.
+        let all = mask.min_all()?.to_scalar::<u8>()? == 1;
         for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
             let delta = match self.opt {
                 Optimizer::Sgd { lr } => g.affine(lr, 0.0)?,
@@ -233,9 +235,12 @@ impl OptState {
                     d
                 }
             };
-            *p = mask
-                .broadcast_as(p.shape())?
-                .where_cond(&p.sub(&delta)?, p)?;
+            *p = if all {
+                p.sub(&delta)?
+            } else {
+                mask.broadcast_as(p.shape())?
+                    .where_cond(&p.sub(&delta)?, p)?
+            };
         }
         Ok(())
     }

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Runs the two benchmark workloads (BENCHMARKS.md) with initbench and with the peers' JAX and
+# NumPy (and PyTorch, when installed) scripts, alternately, several rounds, on this machine,
+# and prints medians and ratios. Machines are shared and noisy: compare only figures from one
+# run of this script.
+#
+#   scripts/compare-peers.sh [PEERS_DIR] [ROUNDS]
+#
+# PEERS_DIR holds the peers' scripts (w1_numpy.py, w1_jax.py, w2_jax.py, w2_torch.py; in the
+# development tree they are ../shared/peers). Their Python environment is made in
+# $PEERS_VENV (default ~/.peers-venv) from PyPI when missing: numpy, scipy, scikit-learn,
+# threadpoolctl and jax (~0.7 GB). PyTorch is used only if that environment already has it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS=$(cd "${1:-${PEERS_DIR:-../shared/peers}}" && pwd) || {
+    echo "compare-peers: no peers folder; pass it as the first argument" >&2
+    exit 2
+}
+ROUNDS=${2:-3}
+VENV=${PEERS_VENV:-$HOME/.peers-venv}
+PY=$VENV/bin/python
+
+cargo build --release --quiet
+if ! "$PY" -c "import jax, numpy, sklearn, threadpoolctl" 2>/dev/null; then
+    echo "compare-peers: setting up $VENV from PyPI (numpy, scipy, scikit-learn, jax)" >&2
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet numpy scipy scikit-learn threadpoolctl jax
+fi
+HAS_TORCH=$("$PY" -c "import torch" 2>/dev/null && echo 1 || echo 0)
+
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+export PEERS_OUT=$OUT/peers
+mkdir -p "$PEERS_OUT" "$OUT/log"
+BIN=$PWD/target/release/initbench
+
+wall() { # seconds a command takes, process start to exit
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc -l
+}
+
+for r in $(seq 1 "$ROUNDS"); do
+    echo "round $r/$ROUNDS" >&2
+    # W1 end to end: process start to exit, every CSV written (figures off in the spec).
+    echo "w1_initbench_e2e $(wall "$BIN" run experiments/bench_w1.toml --out "$OUT/w1-$r")" >>"$OUT/times"
+    (cd "$PEERS_OUT" && "$PY" "$PEERS/w1_numpy.py" >"$OUT/log/w1_numpy-$r" 2>&1)
+    (cd "$PEERS_OUT" && "$PY" "$PEERS/w1_jax.py" >"$OUT/log/w1_jax-$r" 2>&1)
+    "$PY" - "$PEERS_OUT" >>"$OUT/times" <<'EOF'
+import json, sys
+d = sys.argv[1]
+j = json.load(open(f"{d}/w1_jax.json"))
+n = json.load(open(f"{d}/w1_numpy.json"))
+print("w1_jax_vmap", j["e_jit_vmap_scan"]["median_s"])
+print("w1_numpy", n["median_s"])
+EOF
+    # W2: the 8-replicate sweep on 2 threads; trial-epochs per second from its training time,
+    # and one network's epoch from the per-trial chunk times (one network per chunk).
+    "$BIN" run experiments/bench_w2.toml --threads 2 --out "$OUT/w2-$r" >"$OUT/log/w2-$r" 2>&1
+    "$PY" - "$OUT/w2-$r" "$OUT/log/w2-$r" >>"$OUT/times" <<'EOF'
+import csv, re, statistics, sys
+rows = list(csv.DictReader(open(f"{sys.argv[1]}/timings.csv")))
+secs = [float(r["chunk_seconds"]) for r in rows]
+trained = float(re.search(r"trained in ([0-9.]+) s", open(sys.argv[2]).read()).group(1))
+print("w2_initbench_trial_epochs_per_s", len(rows) * 20 / trained)
+print("w2_initbench_epoch_s", statistics.median(secs) / 20)
+EOF
+    (cd "$PEERS_OUT" && "$PY" "$PEERS/w2_jax.py" 2 >"$OUT/log/w2_jax-$r" 2>&1)
+    "$PY" - "$PEERS_OUT" >>"$OUT/times" <<'EOF'
+import json, sys
+j = json.load(open(f"{sys.argv[1]}/w2_jax.json"))
+v = j["vmap8"]
+print("w2_jax_vmap_trial_epochs_per_s", 1 / v["per_epoch_per_trial_s"])
+print("w2_jax_epoch_s", j["jit_train"]["median_epoch_s"])
+EOF
+    if [ "$HAS_TORCH" = 1 ]; then
+        (cd "$PEERS_OUT" && "$PY" "$PEERS/w2_torch.py" 2 >"$OUT/log/w2_torch-$r" 2>&1)
+        "$PY" - "$PEERS_OUT" >>"$OUT/times" <<'EOF'
+import json, sys
+j = json.load(open(f"{sys.argv[1]}/w2_torch.json"))
+e = [x["median_epoch_s"] for x in j.values() if isinstance(x, dict) and "median_epoch_s" in x]
+print("w2_torch_epoch_s", min(e))
+EOF
+    fi
+done
+
+# W1 training alone: criterion's median for the 700-network cohort on 2 threads.
+cargo bench --quiet --bench harness -- "train/w1 700 nets x 2000 epochs" >"$OUT/log/bench" 2>&1
+"$PY" - >>"$OUT/times" <<'EOF'
+import json, glob
+for f in glob.glob("target/criterion/train/w1 700 nets*/new/estimates.json"):
+    threads = "2" if "2 thread" in f else "1"
+    print(f"w1_initbench_train_{threads}t", json.load(open(f))["median"]["point_estimate"] / 1e9)
+EOF
+
+"$PY" - "$OUT/times" "$ROUNDS" <<'EOF'
+import statistics, sys
+vals = {}
+for line in open(sys.argv[1]):
+    k, v = line.split()
+    vals.setdefault(k, []).append(float(v))
+m = {k: statistics.median(v) for k, v in vals.items()}
+def row(name, value, unit, ratio=""):
+    print(f"| {name} | {value} {unit} | {ratio} |")
+print(f"medians of {sys.argv[2]} alternating rounds on this machine\n")
+print("| measurement | median | ratio |\n|---|---|---|")
+jax = m["w1_jax_vmap"]
+row("W1 JAX jit(vmap), training", f"{jax * 1e3:.1f}", "ms")
+row("W1 NumPy population, training", f"{m['w1_numpy'] * 1e3:.1f}", "ms")
+for t in ("1", "2"):
+    if f"w1_initbench_train_{t}t" in m:
+        v = m[f"w1_initbench_train_{t}t"]
+        row(f"W1 initbench training (criterion, {t} thread{'s' if t == '2' else ''})", f"{v * 1e3:.1f}", "ms", f"{jax / v:.2f}x JAX")
+e2e = m["w1_initbench_e2e"]
+row("W1 initbench end to end (`initbench run`)", f"{e2e * 1e3:.0f}", "ms", f"{jax / e2e:.2f}x JAX")
+tj, ti = m["w2_jax_vmap_trial_epochs_per_s"], m["w2_initbench_trial_epochs_per_s"]
+row("W2 JAX vmap over 8 seeds", f"{tj:.1f}", "trial-epochs/s")
+row("W2 initbench sweep, 8 replicates, 2 threads", f"{ti:.1f}", "trial-epochs/s", f"{ti / tj:.2f}x JAX")
+row("W2 JAX jit, one network's epoch", f"{m['w2_jax_epoch_s'] * 1e3:.1f}", "ms")
+ie = m["w2_initbench_epoch_s"]
+if "w2_torch_epoch_s" in m:
+    pt = m["w2_torch_epoch_s"]
+    row("W2 PyTorch, one network's epoch", f"{pt * 1e3:.1f}", "ms")
+    row("W2 initbench, one network's epoch", f"{ie * 1e3:.1f}", "ms", f"{ie / pt:.2f}x PyTorch's time")
+else:
+    row("W2 initbench, one network's epoch", f"{ie * 1e3:.1f}", "ms", "(PyTorch not installed)")
+EOF
