@@ -156,7 +156,9 @@ fn a_network_gets_the_same_bits_in_any_lane() {
         .rev()
         .collect();
     assert_eq!(crowd, back);
-    // Lane 17 of a narrow block, and lane 6 of the second wide block.
+    // The crowd trains in a small block; now lane 17 of a narrow block, and lane 6 of the
+    // second wide block.
+    assert!(ms.len() <= kernel::SMALL);
     for before in [17, kernel::WIDE + 6] {
         let mut padded: Vec<Member> = std::iter::repeat_n(ms[1].clone(), before).collect();
         padded.push(ms[0].clone());

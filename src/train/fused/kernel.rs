@@ -22,6 +22,8 @@ use crate::train::schedule;
 /// not depend on the width.
 pub const WIDE: usize = 64;
 pub const NARROW: usize = 16;
+/// One AVX2 vector: cohorts of a few networks (one replicate's initializers) are common.
+pub const SMALL: usize = 8;
 
 /// One parameter (or unit) of every network in a block.
 pub type V<const L: usize> = [f32; L];

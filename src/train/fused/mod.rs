@@ -28,7 +28,7 @@ use super::outcome::{Best, LayerPoint, Outcome};
 use super::schedule;
 use crate::data::{Dataset, Split};
 use crate::model::{Activation, Loss, OutputActivation};
-use kernel::{Act, Data, Lane, Opt, Out, Problem, NARROW, V, WIDE};
+use kernel::{Act, Data, Lane, Opt, Out, Problem, NARROW, SMALL, V, WIDE};
 
 /// Largest network the kernel takes. Each training row streams every parameter of a block
 /// (and its gradient) through the cache; past a few thousand parameters gemm over rows is
@@ -126,7 +126,7 @@ impl Owned {
 /// The in-place op: trains the [parameters, members] tensor it is applied to.
 struct FusedRun<'a> {
     problem: Problem<'a>,
-    /// Networks per block: [`WIDE`] or [`NARROW`].
+    /// Networks per block: [`WIDE`], [`NARROW`] or [`SMALL`].
     width: usize,
     lanes: Mutex<Vec<Lane>>,
 }
@@ -182,7 +182,8 @@ impl InplaceOp1 for FusedRun<'_> {
         let data = &mut all[layout.start_offset()..layout.start_offset() + params * members];
         match self.width {
             WIDE => self.blocks::<WIDE>(data, params, members),
-            _ => self.blocks::<NARROW>(data, params, members),
+            NARROW => self.blocks::<NARROW>(data, params, members),
+            _ => self.blocks::<SMALL>(data, params, members),
         }
         Ok(())
     }
@@ -211,7 +212,11 @@ pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Out
 
     let dims = arch.dims();
     let n_params = kernel::parameters(&dims);
-    let width = if members.len() >= WIDE { WIDE } else { NARROW };
+    let width = match members.len() {
+        n if n >= WIDE => WIDE,
+        n if n > SMALL => NARROW,
+        _ => SMALL,
+    };
     let padded = members.len().div_ceil(width) * width;
     // [parameters, members], parameters in `Population::flat` order; padding members are
     // zeros and their results are dropped.
