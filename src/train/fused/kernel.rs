@@ -233,8 +233,21 @@ unsafe fn block_avx2<const L: usize>(pr: &Problem, params: &mut [V<L>]) -> Vec<L
     block_impl(pr, params)
 }
 
-/// Scratch space for one block.
+/// A block's passes over training rows and its optimizer steps. The epoch loop, the scoring
+/// and the bookkeeping ([`epochs`]) are shared by the runtime-shaped engine here ([`Work`])
+/// and the compile-time-shaped ones for the smallest networks (`super::tiny`), which keep a
+/// block's whole state in registers.
+pub(super) trait Engine<const L: usize> {
+    /// Forward (and, with `backward`, the batch-mean gradient) over `rows` of `d`.
+    fn pass(&mut self, pr: &Problem, p: &[V<L>], d: &Data, rows: &[u32], backward: bool)
+        -> Pass<L>;
+    /// One optimizer step along the last pass's gradient, on the lanes in `mask`.
+    fn step(&mut self, pr: &Problem, p: &mut [V<L>], mask: &[bool; L], step: u32);
+}
+
+/// Scratch space for one block of any shape.
 struct Work<const L: usize> {
+    lay: Layout,
     grads: Vec<V<L>>,
     first: Vec<V<L>>,
     second: Vec<V<L>>,
@@ -246,9 +259,45 @@ struct Work<const L: usize> {
 }
 
 /// Sum of per-row losses and count of correct rows, per lane.
-struct Pass<const L: usize> {
-    loss: V<L>,
-    hits: V<L>,
+pub(super) struct Pass<const L: usize> {
+    pub loss: V<L>,
+    pub hits: V<L>,
+}
+
+impl<const L: usize> Pass<L> {
+    pub(super) fn new() -> Self {
+        Pass {
+            loss: [0.0; L],
+            hits: [0.0; L],
+        }
+    }
+}
+
+impl<const L: usize> Engine<L> for Work<L> {
+    #[inline(always)]
+    fn pass(
+        &mut self,
+        pr: &Problem,
+        p: &[V<L>],
+        d: &Data,
+        rows: &[u32],
+        backward: bool,
+    ) -> Pass<L> {
+        pass(pr, p, self, d, rows, backward)
+    }
+
+    #[inline(always)]
+    fn step(&mut self, pr: &Problem, p: &mut [V<L>], mask: &[bool; L], step: u32) {
+        update(
+            pr.opt,
+            p,
+            &self.grads,
+            &mut self.first,
+            &mut self.second,
+            mask,
+            step,
+        );
+    }
 }
 
 #[inline(always)]
@@ -265,7 +314,18 @@ fn block_impl<const L: usize>(pr: &Problem, p: &mut [V<L>]) -> Vec<Lane> {
         out: vec![[0.0; L]; pr.dims[pr.dims.len() - 1]],
         delta: vec![[0.0; L]; widest],
         delta_prev: vec![[0.0; L]; widest],
+        lay,
     };
+    epochs(pr, &mut w, p)
+}
+
+/// Trains a block for the whole run with engine `e`: the epoch loop every engine shares.
+#[inline(always)]
+pub(super) fn epochs<const L: usize, E: Engine<L>>(
+    pr: &Problem,
+    e: &mut E,
+    p: &mut [V<L>],
+) -> Vec<Lane> {
     let mut tr = Tracks {
         active: [true; L],
         reached: [false; L],
@@ -279,11 +339,15 @@ fn block_impl<const L: usize>(pr: &Problem, p: &mut [V<L>]) -> Vec<Lane> {
     let n = pr.train.n;
     let full_batch = pr.batch.is_none_or(|b| b >= n);
     let all_rows: Vec<u32> = (0..n as u32).collect();
+    let test_rows: Vec<u32> = (0..pr.test.as_ref().map_or(0, |d| d.n as u32)).collect();
 
     // Epoch 0 is the network as initialized; in full batch the pass that scores epoch e
     // also computes the gradient that epoch e + 1 steps along.
-    let mut train = pass(pr, &lay, p, &mut w, &pr.train, &all_rows, full_batch);
-    let mut test = pr.test.as_ref().map(|d| eval(pr, &lay, p, &mut w, d));
+    let mut train = e.pass(pr, p, &pr.train, &all_rows, full_batch);
+    let mut test = pr
+        .test
+        .as_ref()
+        .map(|d| e.pass(pr, p, d, &test_rows, false));
     observe(pr, &mut tr, 0, &train, test.as_ref(), p);
     let mut step_count = 0u32;
     for epoch in 1..=pr.epochs {
@@ -293,17 +357,20 @@ fn block_impl<const L: usize>(pr: &Problem, p: &mut [V<L>]) -> Vec<Lane> {
         let mask = tr.active;
         if full_batch {
             step_count += 1;
-            update(pr, p, &mut w, &mask, step_count);
+            e.step(pr, p, &mask, step_count);
         } else {
             for rows in schedule::batches(n, pr.batch, pr.order_seed, epoch) {
-                pass(pr, &lay, p, &mut w, &pr.train, &rows, true);
+                e.pass(pr, p, &pr.train, &rows, true);
                 step_count += 1;
-                update(pr, p, &mut w, &mask, step_count);
+                e.step(pr, p, &mask, step_count);
             }
         }
         let grads_next = full_batch && epoch < pr.epochs;
-        train = pass(pr, &lay, p, &mut w, &pr.train, &all_rows, grads_next);
-        test = pr.test.as_ref().map(|d| eval(pr, &lay, p, &mut w, d));
+        train = e.pass(pr, p, &pr.train, &all_rows, grads_next);
+        test = pr
+            .test
+            .as_ref()
+            .map(|d| e.pass(pr, p, d, &test_rows, false));
         observe(pr, &mut tr, epoch, &train, test.as_ref(), p);
     }
     finish(pr, tr)
@@ -313,7 +380,6 @@ fn block_impl<const L: usize>(pr: &Problem, p: &mut [V<L>]) -> Vec<Lane> {
 #[inline(always)]
 fn pass<const L: usize>(
     pr: &Problem,
-    lay: &Layout,
     p: &[V<L>],
     w: &mut Work<L>,
     d: &Data,
@@ -325,39 +391,33 @@ fn pass<const L: usize>(
     if backward {
         w.grads.fill([0.0; L]);
     }
-    let mut out = Pass {
-        loss: [0.0; L],
-        hits: [0.0; L],
-    };
+    let mut out = Pass::new();
     let nb = rows.len() as f32;
     for &r in rows {
         let r = r as usize;
         let x = &d.x[r * inputs..(r + 1) * inputs];
         let t = &d.t[r * k..(r + 1) * k];
-        forward(pr, lay, p, x, w);
-        head(pr, t, d.y[r], nb, w, &mut out);
+        forward(pr, p, x, w);
+        head(
+            pr.out,
+            &w.out[..k],
+            &mut w.delta_prev[..k],
+            &mut w.delta[..k],
+            t,
+            d.y[r],
+            nb,
+            &mut out,
+        );
         if backward {
-            backprop(pr, lay, p, x, w);
+            backprop(pr, p, x, w);
         }
     }
     out
 }
 
-/// Forward only, over every row of `d`.
 #[inline(always)]
-fn eval<const L: usize>(
-    pr: &Problem,
-    lay: &Layout,
-    p: &[V<L>],
-    w: &mut Work<L>,
-    d: &Data,
-) -> Pass<L> {
-    let rows: Vec<u32> = (0..d.n as u32).collect();
-    pass(pr, lay, p, w, d, &rows, false)
-}
-
-#[inline(always)]
-fn forward<const L: usize>(pr: &Problem, lay: &Layout, p: &[V<L>], x: &[f32], w: &mut Work<L>) {
+fn forward<const L: usize>(pr: &Problem, p: &[V<L>], x: &[f32], w: &mut Work<L>) {
+    let lay = &w.lay;
     let dims = &pr.dims;
     let depth = dims.len() - 2;
     for l in 0..=depth {
@@ -406,7 +466,7 @@ macro_rules! lanes {
 
 /// a = f(z).
 #[inline(always)]
-fn activate<const L: usize>(act: Act, z: &V<L>, a: &mut V<L>) {
+pub(super) fn activate<const L: usize>(act: Act, z: &V<L>, a: &mut V<L>) {
     match act {
         Act::Linear => *a = *z,
         Act::Sigmoid => lanes!(a, |q| math::sigmoid(z[q])),
@@ -436,7 +496,7 @@ fn activate<const L: usize>(act: Act, z: &V<L>, a: &mut V<L>) {
 
 /// d = f'(z), given z and a = f(z).
 #[inline(always)]
-fn derivative<const L: usize>(act: Act, z: &V<L>, a: &V<L>, d: &mut V<L>) {
+pub(super) fn derivative<const L: usize>(act: Act, z: &V<L>, a: &V<L>, d: &mut V<L>) {
     match act {
         Act::Linear => *d = [1.0; L],
         Act::Sigmoid => lanes!(d, |q| a[q] * (1.0 - a[q])),
@@ -462,33 +522,35 @@ fn derivative<const L: usize>(act: Act, z: &V<L>, a: &V<L>, d: &mut V<L>) {
     }
 }
 
-/// Scores one row's outputs (in `w.out`) against its targets `t` and label `y`; with
-/// leaves dLoss/dz of the batch mean (`nb` rows) in `w.delta` (used only when training).
+/// Scores one row's output pre-activations `z` against its targets `t` and label `y`:
+/// leaves the outputs in `o` and dLoss/dz of the batch mean (`nb` rows) in `delta`.
 #[inline(always)]
-fn head<const L: usize>(
-    pr: &Problem,
+#[allow(clippy::too_many_arguments)]
+pub(super) fn head<const L: usize>(
+    out: Out,
+    z: &[V<L>],
+    o: &mut [V<L>],
+    delta: &mut [V<L>],
     t: &[f32],
     y: u32,
     nb: f32,
-    w: &mut Work<L>,
     acc: &mut Pass<L>,
 ) {
-    let k = t.len();
+    let k = z.len();
     let per_entry = 1.0 / (nb * k as f32);
-    match pr.out {
+    match out {
         Out::LinearMse | Out::SigmoidMse => {
-            let sig = pr.out == Out::SigmoidMse;
+            let sig = out == Out::SigmoidMse;
             for j in 0..k {
-                let (zj, tj) = (w.out[j], t[j]);
-                // w.delta_prev holds the outputs.
-                let oj = &mut w.delta_prev[j];
+                let (zj, tj) = (z[j], t[j]);
+                let oj = &mut o[j];
                 if sig {
                     lanes!(oj, |q| math::sigmoid(zj[q]));
                 } else {
                     *oj = zj;
                 }
                 let oj = *oj;
-                let dj = &mut w.delta[j];
+                let dj = &mut delta[j];
                 for q in 0..L {
                     let diff = oj[q] - tj;
                     acc.loss[q] = diff.mul_add(diff, acc.loss[q]);
@@ -498,13 +560,13 @@ fn head<const L: usize>(
                     lanes!(dj, |q| dj[q] * (oj[q] * (1.0 - oj[q])));
                 }
             }
-            count_hits(&w.delta_prev[..k], t, y, &mut acc.hits);
+            count_hits(o, t, y, &mut acc.hits);
         }
         Out::SigmoidCe => {
             for j in 0..k {
-                let (zj, tj) = (w.out[j], t[j]);
-                let dj = &mut w.delta[j];
-                let oj = &mut w.delta_prev[j];
+                let (zj, tj) = (z[j], t[j]);
+                let dj = &mut delta[j];
+                let oj = &mut o[j];
                 for q in 0..L {
                     let z = zj[q];
                     let e = math::exp(-z.abs());
@@ -515,37 +577,37 @@ fn head<const L: usize>(
                     dj[q] = per_entry * (oj[q] - tj);
                 }
             }
-            count_hits(&w.delta_prev[..k], t, y, &mut acc.hits);
+            count_hits(o, t, y, &mut acc.hits);
         }
         Out::SoftmaxCe | Out::SoftmaxMse => {
-            let mut m = w.out[0];
-            for zj in &w.out[1..k] {
+            let mut m = z[0];
+            for zj in &z[1..k] {
                 for q in 0..L {
                     m[q] = m[q].max(zj[q]);
                 }
             }
             let mut s = [0.0; L];
             for j in 0..k {
-                let (zj, ej) = (w.out[j], &mut w.delta_prev[j]);
+                let (zj, ej) = (z[j], &mut o[j]);
                 for q in 0..L {
                     ej[q] = math::exp(zj[q] - m[q]);
                     s[q] += ej[q];
                 }
             }
-            // w.delta_prev now holds e^(z − max); turn it into the softmax.
+            // o now holds e^(z − max); turn it into the softmax.
             for j in 0..k {
-                let ej = &mut w.delta_prev[j];
+                let ej = &mut o[j];
                 for q in 0..L {
                     ej[q] /= s[q];
                 }
             }
-            if pr.out == Out::SoftmaxCe {
-                let zy = w.out[y as usize];
+            if out == Out::SoftmaxCe {
+                let zy = z[y as usize];
                 for q in 0..L {
                     acc.loss[q] += (m[q] + math::ln(s[q])) - zy[q];
                 }
                 for j in 0..k {
-                    let (oj, dj) = (w.delta_prev[j], &mut w.delta[j]);
+                    let (oj, dj) = (o[j], &mut delta[j]);
                     for q in 0..L {
                         dj[q] = (oj[q] - t[j]) * (1.0 / nb);
                     }
@@ -553,7 +615,7 @@ fn head<const L: usize>(
             } else {
                 let mut dot = [0.0; L];
                 for j in 0..k {
-                    let (oj, dj) = (w.delta_prev[j], &mut w.delta[j]);
+                    let (oj, dj) = (o[j], &mut delta[j]);
                     for q in 0..L {
                         let diff = oj[q] - t[j];
                         acc.loss[q] = diff.mul_add(diff, acc.loss[q]);
@@ -562,13 +624,13 @@ fn head<const L: usize>(
                     }
                 }
                 for j in 0..k {
-                    let (oj, dj) = (w.delta_prev[j], &mut w.delta[j]);
+                    let (oj, dj) = (o[j], &mut delta[j]);
                     for q in 0..L {
                         dj[q] = oj[q] * (dj[q] - dot[q]);
                     }
                 }
             }
-            count_argmax(&w.delta_prev[..k], y, &mut acc.hits);
+            count_argmax(o, y, &mut acc.hits);
         }
     }
 }
@@ -605,7 +667,8 @@ fn count_argmax<const L: usize>(o: &[V<L>], y: u32, hits: &mut V<L>) {
 
 /// Adds one row's gradient to `w.grads`, from dLoss/dz of the output layer in `w.delta`.
 #[inline(always)]
-fn backprop<const L: usize>(pr: &Problem, lay: &Layout, p: &[V<L>], x: &[f32], w: &mut Work<L>) {
+fn backprop<const L: usize>(pr: &Problem, p: &[V<L>], x: &[f32], w: &mut Work<L>) {
+    let lay = &w.lay;
     let dims = &pr.dims;
     let depth = dims.len() - 2;
     for l in (0..=depth).rev() {
@@ -652,18 +715,21 @@ fn backprop<const L: usize>(pr: &Problem, lay: &Layout, p: &[V<L>], x: &[f32], w
     }
 }
 
-/// One optimizer step on the lanes in `mask`; the others keep their parameters bit for bit.
+/// One optimizer step along `grads` on the lanes in `mask`, with the optimizer's moments in
+/// `first` and `second`; the other lanes keep their parameters bit for bit.
 #[inline(always)]
-fn update<const L: usize>(
-    pr: &Problem,
+pub(super) fn update<const L: usize>(
+    opt: Opt,
     p: &mut [V<L>],
-    w: &mut Work<L>,
+    grads: &[V<L>],
+    first: &mut [V<L>],
+    second: &mut [V<L>],
     mask: &[bool; L],
     step: u32,
 ) {
-    match pr.opt {
+    match opt {
         Opt::Sgd { lr } => {
-            for (pj, gj) in p.iter_mut().zip(&w.grads) {
+            for (pj, gj) in p.iter_mut().zip(grads) {
                 for q in 0..L {
                     let new = (-lr).mul_add(gj[q], pj[q]);
                     pj[q] = if mask[q] { new } else { pj[q] };
@@ -675,7 +741,7 @@ fn update<const L: usize>(
             momentum,
             nesterov,
         } => {
-            for ((pj, gj), vj) in p.iter_mut().zip(&w.grads).zip(w.first.iter_mut()) {
+            for ((pj, gj), vj) in p.iter_mut().zip(grads).zip(first.iter_mut()) {
                 for q in 0..L {
                     let v = momentum.mul_add(vj[q], gj[q]);
                     vj[q] = v;
@@ -701,9 +767,9 @@ fn update<const L: usize>(
             let (step_size, inv_c2) = ((lr / c1) as f32, (1.0 / c2) as f32);
             for (((pj, gj), mj), vj) in p
                 .iter_mut()
-                .zip(&w.grads)
-                .zip(w.first.iter_mut())
-                .zip(w.second.iter_mut())
+                .zip(grads)
+                .zip(first.iter_mut())
+                .zip(second.iter_mut())
             {
                 for q in 0..L {
                     let g = gj[q];

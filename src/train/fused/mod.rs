@@ -13,6 +13,7 @@
 
 pub mod kernel;
 pub mod math;
+pub mod tiny;
 
 use std::sync::Mutex;
 
@@ -126,14 +127,22 @@ impl Owned {
 /// The in-place op: trains the [parameters, members] tensor it is applied to.
 struct FusedRun<'a> {
     problem: Problem<'a>,
-    /// Networks per block: [`WIDE`], [`NARROW`] or [`SMALL`].
+    /// Networks per block: [`WIDE`], [`NARROW`] or [`SMALL`], or [`tiny::WIDE`] on the
+    /// compile-time-shaped kernel (which takes [`SMALL`] blocks too).
     width: usize,
     lanes: Mutex<Vec<Lane>>,
 }
 
 impl FusedRun<'_> {
-    /// Trains `data` ([parameters, members], row-major) in blocks of `L` members.
-    fn blocks<const L: usize>(&self, data: &mut [f32], params: usize, members: usize) {
+    /// Trains `data` ([parameters, members], row-major) in blocks of `L` members with
+    /// `block`.
+    fn blocks<const L: usize>(
+        &self,
+        data: &mut [f32],
+        params: usize,
+        members: usize,
+        block: impl Fn(&Problem, &mut [V<L>]) -> Vec<Lane> + Sync,
+    ) {
         let gather = |b: usize| -> Vec<V<L>> {
             (0..params)
                 .map(|j| {
@@ -148,7 +157,7 @@ impl FusedRun<'_> {
         let done: Vec<(Vec<V<L>>, Vec<Lane>)> = starts
             .into_par_iter()
             .map(|mut p| {
-                let lanes = kernel::train_block(&self.problem, &mut p);
+                let lanes = block(&self.problem, &mut p);
                 (p, lanes)
             })
             .collect();
@@ -180,10 +189,18 @@ impl InplaceOp1 for FusedRun<'_> {
             );
         }
         let data = &mut all[layout.start_offset()..layout.start_offset() + params * members];
+        let dims = &self.problem.dims;
         match self.width {
-            WIDE => self.blocks::<WIDE>(data, params, members),
-            NARROW => self.blocks::<NARROW>(data, params, members),
-            _ => self.blocks::<SMALL>(data, params, members),
+            tiny::WIDE => {
+                let f = tiny::find::<{ tiny::WIDE }>(dims).expect("chosen for its shape");
+                self.blocks::<{ tiny::WIDE }>(data, params, members, f)
+            }
+            WIDE => self.blocks::<WIDE>(data, params, members, kernel::train_block),
+            NARROW => self.blocks::<NARROW>(data, params, members, kernel::train_block),
+            _ => match tiny::find::<SMALL>(dims) {
+                Some(f) => self.blocks::<SMALL>(data, params, members, f),
+                None => self.blocks::<SMALL>(data, params, members, kernel::train_block),
+            },
         }
         Ok(())
     }
@@ -212,10 +229,12 @@ pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Out
 
     let dims = arch.dims();
     let n_params = kernel::parameters(&dims);
+    let tiny = tiny::find::<{ tiny::WIDE }>(&dims).is_some();
     let width = match members.len() {
+        n if n <= SMALL => SMALL,
+        _ if tiny => tiny::WIDE,
         n if n >= WIDE => WIDE,
-        n if n > SMALL => NARROW,
-        _ => SMALL,
+        _ => NARROW,
     };
     let padded = members.len().div_ceil(width) * width;
     // [parameters, members], parameters in `Population::flat` order; padding members are
