@@ -149,20 +149,26 @@ fn spectral_norm(w: &[f64], rows: usize, cols: usize) -> f64 {
         .map(|j| 1.0 + (j as f64 * 0.618_033_988_75).fract())
         .collect();
     let mut sigma = 0.0;
+    let mut u = vec![0.0; rows];
+    let mut next = vec![0.0; cols];
     for _ in 0..200 {
-        let u: Vec<f64> = (0..rows)
-            .map(|i| (0..cols).map(|j| w[i * cols + j] * v[j]).sum())
-            .collect();
-        let mut next: Vec<f64> = (0..cols)
-            .map(|j| (0..rows).map(|i| w[i * cols + j] * u[i]).sum())
-            .collect();
+        for (i, ui) in u.iter_mut().enumerate() {
+            *ui = (0..cols).map(|j| w[i * cols + j] * v[j]).sum();
+        }
+        for (j, nj) in next.iter_mut().enumerate() {
+            *nj = (0..rows).map(|i| w[i * cols + j] * u[i]).sum();
+        }
         let norm = next.iter().map(|x| x * x).sum::<f64>().sqrt();
         if norm == 0.0 {
             return 0.0;
         }
         next.iter_mut().for_each(|x| *x /= norm);
         sigma = norm.sqrt();
-        v = next;
+        // At a fixed point every further iteration gives these same bits.
+        if next.iter().zip(&v).all(|(a, b)| a.to_bits() == b.to_bits()) {
+            break;
+        }
+        std::mem::swap(&mut v, &mut next);
     }
     sigma
 }
