@@ -18,7 +18,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::separation::{self, FeatureSeparation};
-use super::som::{self, Som, SomConfig};
+use super::som::{self, Som};
 use super::trials::{self, TrialRecord};
 use crate::error::{Error, Result};
 use crate::record::canonical::write_table;
@@ -231,13 +231,8 @@ pub fn regions(dir: &Path, opts: &Options) -> Result<Regions> {
     };
     let (standard, _) = som::standardize(&data);
     let seed = manifest.experiment_seed;
-    let cfg = match opts.grid {
-        Some((r, c)) => SomConfig::with_grid(r, c, seed),
-        None => SomConfig::for_data_shaped(&standard, seed),
-    };
-    crate::train::single_threaded_kernels();
-    let map = Som::train(&standard, &cfg);
-    let assign = map.assign(&standard);
+    let (_, map) = Som::train_shaped(&standard, opts.grid, seed);
+    let (assign, quantization_error, topographic_error) = map.fit_measures(&standard);
     let success: Vec<bool> = records.iter().map(TrialRecord::converged).collect();
     let nodes = som::node_table(&assign, map.nodes(), &success);
     let chi_square = som::node_outcome_test(&assign, map.nodes(), &success);
@@ -245,8 +240,8 @@ pub fn regions(dir: &Path, opts: &Options) -> Result<Regions> {
     let found = Regions {
         input,
         dims: standard[0].len(),
-        quantization_error: map.quantization_error(&standard),
-        topographic_error: map.topographic_error(&standard),
+        quantization_error,
+        topographic_error,
         chi_square,
         nodes,
         separation,
