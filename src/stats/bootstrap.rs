@@ -62,11 +62,17 @@ pub fn bootstrap_mean_ci(
     let n = xs.len();
     let below = rng::Below::new(n);
     let mut replicates = Vec::with_capacity(resamples);
+    // A resample's draws first, then its sum: the additions form one chain, which no longer
+    // waits on the generator or on a cache miss between them.
+    let mut picks = vec![0usize; n];
     for _ in 0..resamples {
+        for p in picks.iter_mut() {
+            *p = below.draw(&mut rng);
+        }
         // `Iterator::sum` of f64 starts from −0.0 and adds in order.
         let mut sum = -0.0;
-        for _ in 0..n {
-            sum += xs[below.draw(&mut rng)];
+        for &i in &picks {
+            sum += xs[i];
         }
         let v = sum / n as f64;
         if v.is_nan() {
@@ -112,14 +118,21 @@ pub fn bootstrap_median_ci(
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(n - 1);
     let frac = h - lo as f64;
-    let mut counts = vec![0u32; distinct.len()];
+    let m = distinct.len();
+    // Four sets of counters, used in turn, so that consecutive draws of one value do not wait
+    // on each other's increments; they are added up afterwards.
+    let mut lanes = vec![0u32; 4 * m];
+    let mut counts = vec![0u32; m];
     let mut rng = rng::stream(seed, 0);
     let below = rng::Below::new(n);
     let mut replicates = Vec::with_capacity(resamples);
     for _ in 0..resamples {
-        counts.iter_mut().for_each(|c| *c = 0);
-        for _ in 0..n {
-            counts[slot[below.draw(&mut rng)] as usize] += 1;
+        lanes.iter_mut().for_each(|c| *c = 0);
+        for i in 0..n {
+            lanes[(i & 3) * m + slot[below.draw(&mut rng)] as usize] += 1;
+        }
+        for (d, c) in counts.iter_mut().enumerate() {
+            *c = lanes[d] + lanes[m + d] + lanes[2 * m + d] + lanes[3 * m + d];
         }
         // The value at sorted position `k` of the resample.
         let at = |k: usize| -> f64 {
