@@ -188,7 +188,8 @@ pub fn main() -> Result<()> {
         Some(Command::Sample(args)) => sample(&args),
         Some(Command::Merge { dirs, out }) => {
             let (dir, _) = crate::record::merge::merge(&dirs, out.as_deref())?;
-            let (summary, _) = crate::analyze::finish(&dir)?;
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let (summary, _) = crate::analyze::finish(&dir, threads)?;
             print_out(&format!(
                 "{}\nMerged {} folders into {}/\n",
                 crate::analyze::summary::table(&summary.cells, 40),
@@ -264,7 +265,7 @@ fn run_spec(args: RunArgs) -> Result<()> {
         shard,
     };
     let report = run::run(&plan, Some(&args.spec), &opts)?;
-    let (summary, written) = crate::analyze::finish(&report.dir)?;
+    let (summary, written) = crate::analyze::finish(&report.dir, threads)?;
     print_out(&format!(
         "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, {}manifest.json)\n{}\n",
         crate::analyze::summary::table(&summary.cells, 40),

@@ -58,13 +58,34 @@ pub fn normal(rng: &mut Rng) -> f64 {
 
 /// Uniform integer in `0..n` without modulo bias (Lemire 2019, with rejection).
 pub fn below(rng: &mut Rng, n: usize) -> usize {
-    assert!(n > 0, "below(0)");
-    let n = n as u64;
-    let threshold = n.wrapping_neg() % n;
-    loop {
-        let m = (rng.next_u64() as u128) * (n as u128);
-        if (m as u64) >= threshold {
-            return (m >> 64) as usize;
+    Below::new(n).draw(rng)
+}
+
+/// [`below`] for a fixed `n`, with its rejection threshold (a division) computed once: the
+/// same draws from the same stream.
+#[derive(Clone, Copy, Debug)]
+pub struct Below {
+    n: u64,
+    threshold: u64,
+}
+
+impl Below {
+    pub fn new(n: usize) -> Below {
+        assert!(n > 0, "below(0)");
+        let n = n as u64;
+        Below {
+            n,
+            threshold: n.wrapping_neg() % n,
+        }
+    }
+
+    #[inline]
+    pub fn draw(&self, rng: &mut Rng) -> usize {
+        loop {
+            let m = (rng.next_u64() as u128) * (self.n as u128);
+            if (m as u64) >= self.threshold {
+                return (m >> 64) as usize;
+            }
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use super::trials::{group_by, TrialRecord};
+use super::trials::{CellTrials, TrialRecord};
 use crate::error::Result;
 use crate::record::rows::real;
 use crate::stats;
@@ -71,61 +71,72 @@ pub fn header() -> Vec<&'static str> {
     h
 }
 
-fn group_key(r: &TrialRecord) -> [String; 6] {
-    [
-        r.dataset.clone(),
-        r.depth.clone(),
-        r.width.clone(),
-        r.activation.clone(),
-        r.gain.clone(),
-        r.optimizer.clone(),
-    ]
-}
-
 /// Every pair of initializers in every group, in plan order.
 pub fn compare(records: &[TrialRecord], budget: u32) -> Vec<Comparison> {
+    compare_cells(&CellTrials::from_records(records), budget)
+}
+
+/// [`compare`] from cells already grouped ([`super::trials::read_cells`], plan order): a
+/// group's initializers are its cells in order, which is the order the initializers first
+/// appear among the group's trials.
+pub fn compare_cells(cells: &[CellTrials], budget: u32) -> Vec<Comparison> {
+    let group_key = |c: &CellTrials| -> [String; 6] {
+        let k = &c.cell;
+        [
+            k[0].clone(),
+            k[1].clone(),
+            k[2].clone(),
+            k[3].clone(),
+            k[5].clone(),
+            k[6].clone(),
+        ]
+    };
+    let mut groups: Vec<([String; 6], Vec<&CellTrials>)> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for c in cells {
+        let k = group_key(c);
+        let at = *index.entry(k.clone()).or_insert_with(|| {
+            groups.push((k, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push(c);
+    }
     let mut out = Vec::new();
-    for (group, rows) in group_by(records, group_key) {
-        let inits = group_by(rows.iter().copied(), |r| r.initializer.clone());
-        let test = rows.iter().any(|r| r.final_test_acc.is_some());
+    for (group, inits) in groups {
+        let test = inits.iter().any(|c| !c.final_test_acc.is_empty());
         let measure = if test {
             "final_test_acc"
         } else {
             "final_train_acc"
         };
-        let acc = |r: &&TrialRecord| {
+        fn acc(c: &CellTrials, test: bool) -> &[f64] {
             if test {
-                r.final_test_acc
+                &c.final_test_acc
             } else {
-                r.final_train_acc
+                &c.final_train_acc
             }
-        };
+        }
         let start = out.len();
+        let times: Vec<Vec<(f64, bool)>> = inits.iter().map(|c| c.survival(budget)).collect();
         for i in 0..inits.len() {
             for j in i + 1..inits.len() {
-                let (a, ra) = (&inits[i].0, &inits[i].1);
-                let (b, rb) = (&inits[j].0, &inits[j].1);
-                let ca = ra.iter().filter(|r| r.converged()).count() as u64;
-                let cb = rb.iter().filter(|r| r.converged()).count() as u64;
-                let (na, nb) = (ra.len() as u64, rb.len() as u64);
+                let (ra, rb) = (inits[i], inits[j]);
+                let (ca, cb) = (ra.converged as u64, rb.converged as u64);
+                let (na, nb) = (ra.n as u64, rb.n as u64);
                 let fisher = stats::fisher_exact([[ca, na - ca], [cb, nb - cb]]);
-                let times =
-                    |rs: &[&TrialRecord]| rs.iter().map(|r| r.survival(budget)).collect::<Vec<_>>();
-                let xa: Vec<f64> = ra.iter().filter_map(acc).collect();
-                let xb: Vec<f64> = rb.iter().filter_map(acc).collect();
                 out.push(Comparison {
                     group: group.clone(),
-                    a: a.clone(),
-                    b: b.clone(),
-                    n: (ra.len(), rb.len()),
+                    a: ra.cell[4].clone(),
+                    b: rb.cell[4].clone(),
+                    n: (ra.n, rb.n),
                     rates: (ca as f64 / na as f64, cb as f64 / nb as f64),
                     difference: stats::proportion_difference(ca, na, cb, nb, 0.95),
                     fisher_p: fisher.p_value,
                     fisher_p_holm: f64::NAN,
-                    logrank: stats::log_rank(&times(ra), &times(rb)),
+                    logrank: stats::log_rank(&times[i], &times[j]),
                     logrank_p_holm: None,
                     measure,
-                    mann_whitney: stats::mann_whitney(&xa, &xb),
+                    mann_whitney: stats::mann_whitney(acc(ra, test), acc(rb, test)),
                     mann_whitney_p_holm: None,
                 });
             }

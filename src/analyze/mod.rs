@@ -25,19 +25,38 @@ pub const AUTO_REGIONS_MAX_TRIALS: usize = 20_000;
 
 /// Everything a finished run ends with: the summary, the weight-space map (for sweeps of at
 /// least 4 and at most [`AUTO_REGIONS_MAX_TRIALS`] trials) and, unless the spec says
-/// `figures = false`, the report.
-pub fn finish(dir: &Path) -> Result<(Summarized, Option<crate::report::Report>)> {
-    let summary = summarize(dir)?;
-    let trials: usize = summary.cells.iter().map(|c| c.n).sum();
-    if (4..=AUTO_REGIONS_MAX_TRIALS).contains(&trials) {
-        let opts = regions::Options {
-            input: regions::Input::Auto,
-            grid: None,
-            raw_order: false,
-        };
-        regions::regions(dir, &opts)?;
-    }
+/// `figures = false`, the report. The summary and the map are independent and run side by
+/// side on `threads` threads (the summary's cells in parallel too); every result is the same
+/// on any number of threads.
+pub fn finish(dir: &Path, threads: usize) -> Result<(Summarized, Option<crate::report::Report>)> {
     let manifest = Manifest::read(&dir.join("manifest.json"))?;
+    let cells = trials::read_cells(&dir.join("trials.csv"))?;
+    let trials: usize = cells.iter().map(|c| c.n).sum();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .thread_name(|i| format!("initbench-analysis-{i}"))
+        .build()
+        .map_err(|e| crate::error::Error::Other(format!("cannot start threads: {e}")))?;
+    let (summary, mapped) = pool.install(|| {
+        rayon::join(
+            || summarize_cells(dir, &cells, &manifest),
+            || {
+                if (4..=AUTO_REGIONS_MAX_TRIALS).contains(&trials) {
+                    let opts = regions::Options {
+                        input: regions::Input::Auto,
+                        grid: None,
+                        raw_order: false,
+                    };
+                    regions::regions(dir, &opts).map(|_| ())
+                } else {
+                    Ok(())
+                }
+            },
+        )
+    });
+    let summary = summary?;
+    mapped?;
+    drop(cells);
     if manifest.spec["figures"].as_bool() == Some(false) {
         return Ok((summary, None));
     }
@@ -45,14 +64,28 @@ pub fn finish(dir: &Path) -> Result<(Summarized, Option<crate::report::Report>)>
     Ok((summary, Some(report)))
 }
 
-/// Writes `summary.csv` and `comparisons.csv` for the results in `dir`.
+/// Writes `summary.csv` and `comparisons.csv` for the results in `dir`, reading `trials.csv`
+/// one row at a time (a cell keeps only its counts, times and accuracies).
 pub fn summarize(dir: &Path) -> Result<Summarized> {
     let manifest = Manifest::read(&dir.join("manifest.json"))?;
+    let cells = trials::read_cells(&dir.join("trials.csv"))?;
+    summarize_cells(dir, &cells, &manifest)
+}
+
+fn summarize_cells(
+    dir: &Path,
+    cells: &[trials::CellTrials],
+    manifest: &Manifest,
+) -> Result<Summarized> {
     let budget = manifest.spec["epochs"].as_u64().unwrap_or(0) as u32;
-    let records = trials::read(&dir.join("trials.csv"))?;
-    let cells = summary::summarize(&records, budget, manifest.experiment_seed);
-    summary::write_csv(&dir.join("summary.csv"), &cells)?;
-    let comparisons = compare::compare(&records, budget);
+    let (summary, comparisons) = rayon::join(
+        || summary::summarize_cells(cells, budget, manifest.experiment_seed),
+        || compare::compare_cells(cells, budget),
+    );
+    summary::write_csv(&dir.join("summary.csv"), &summary)?;
     compare::write_csv(&dir.join("comparisons.csv"), &comparisons)?;
-    Ok(Summarized { cells, comparisons })
+    Ok(Summarized {
+        cells: summary,
+        comparisons,
+    })
 }

@@ -18,7 +18,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::separation::{self, FeatureSeparation};
-use super::som::{self, Som, SomConfig};
+use super::som::{self, Som};
 use super::trials::{self, TrialRecord};
 use crate::error::{Error, Result};
 use crate::record::canonical::write_table;
@@ -56,9 +56,8 @@ pub struct Regions {
     pub separation: Vec<FeatureSeparation>,
 }
 
-#[derive(Deserialize)]
+/// One layer's row of `weights.csv` (its trial is the key it is filed under).
 struct WeightRow {
-    trial_id: String,
     layer: usize,
     fan_in: usize,
     fan_out: usize,
@@ -69,13 +68,33 @@ struct WeightRow {
     spectral: f64,
 }
 
+/// A row of `weights.csv` as read, borrowed from the reader's buffer.
 #[derive(Deserialize)]
-struct VectorRow {
-    trial_id: String,
+struct WeightLine<'a> {
+    trial_id: &'a str,
+    layer: usize,
+    fan_in: usize,
+    fan_out: usize,
+    mean: f64,
+    std: f64,
+    max_abs: f64,
+    frobenius: f64,
+    spectral: f64,
+}
+
+/// A row of `init_vectors.csv` as read.
+#[derive(Deserialize)]
+struct VectorLine<'a> {
+    trial_id: &'a str,
     value: f64,
 }
 
-fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
+/// Reads `path` row by row, handing each record (with the header) to `each`, without an
+/// allocation per row. Errors name the file and line.
+fn read_rows(
+    path: &Path,
+    mut each: impl FnMut(&csv::StringRecord, &csv::StringRecord) -> csv::Result<()>,
+) -> Result<()> {
     if !path.exists() {
         return Err(Error::Input(format!(
             "{}: missing; is this an initbench results folder?",
@@ -84,10 +103,27 @@ fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
     }
     let mut r =
         csv::Reader::from_path(path).map_err(|e| crate::record::writer::csv_error(path, e))?;
-    r.deserialize()
-        .enumerate()
-        .map(|(i, row)| row.map_err(|e| Error::Input(format!("{}:{}: {e}", path.display(), i + 2))))
-        .collect()
+    let at = |i: usize, e: csv::Error| Error::Input(format!("{}:{}: {e}", path.display(), i + 2));
+    let headers = r.headers().map_err(|e| at(0, e))?.clone();
+    let mut record = csv::StringRecord::new();
+    for i in 0.. {
+        match r.read_record(&mut record) {
+            Ok(true) => each(&record, &headers).map_err(|e| at(i, e))?,
+            Ok(false) => break,
+            Err(e) => return Err(at(i, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Files `value` under `trial`, allocating the key only for a trial's first row.
+fn file<V>(by_trial: &mut HashMap<String, Vec<V>>, trial: &str, value: V) {
+    match by_trial.get_mut(trial) {
+        Some(v) => v.push(value),
+        None => {
+            by_trial.insert(trial.to_string(), vec![value]);
+        }
+    }
 }
 
 const LAYER_FEATURES: [&str; 5] = ["mean", "std", "max_abs", "frobenius", "spectral"];
@@ -170,22 +206,37 @@ pub fn regions(dir: &Path, opts: &Options) -> Result<Regions> {
             records.len()
         )));
     }
-    let weights: Vec<WeightRow> = read_csv(&dir.join("weights.csv"))?;
-    let vectors: Vec<VectorRow> = read_csv(&dir.join("init_vectors.csv"))?;
-    let mut layers: HashMap<&str, Vec<&WeightRow>> = HashMap::new();
-    for w in &weights {
-        layers.entry(&w.trial_id).or_default().push(w);
-    }
-    let mut vecs: HashMap<&str, Vec<f64>> = HashMap::new();
-    for v in &vectors {
-        vecs.entry(&v.trial_id).or_default().push(v.value);
-    }
+    let mut layers: HashMap<String, Vec<WeightRow>> = HashMap::new();
+    read_rows(&dir.join("weights.csv"), |record, headers| {
+        let w: WeightLine = record.deserialize(Some(headers))?;
+        let row = WeightRow {
+            layer: w.layer,
+            fan_in: w.fan_in,
+            fan_out: w.fan_out,
+            mean: w.mean,
+            std: w.std,
+            max_abs: w.max_abs,
+            frobenius: w.frobenius,
+            spectral: w.spectral,
+        };
+        file(&mut layers, w.trial_id, row);
+        Ok(())
+    })?;
+    let mut vecs: HashMap<String, Vec<f64>> = HashMap::new();
+    read_rows(&dir.join("init_vectors.csv"), |record, headers| {
+        let v: VectorLine = record.deserialize(Some(headers))?;
+        file(&mut vecs, v.trial_id, v.value);
+        Ok(())
+    })?;
     let mut names = Vec::new();
     let mut feats = Vec::with_capacity(records.len());
     for t in &records {
-        let mut ls = layers.get(t.trial_id.as_str()).cloned().ok_or_else(|| {
-            Error::Input(format!("weights.csv has no rows for trial {}", t.trial_id))
-        })?;
+        let mut ls: Vec<&WeightRow> = layers
+            .get(t.trial_id.as_str())
+            .map(|ls| ls.iter().collect())
+            .ok_or_else(|| {
+                Error::Input(format!("weights.csv has no rows for trial {}", t.trial_id))
+            })?;
         ls.sort_by_key(|w| w.layer);
         let (n, f) = features(t, &ls);
         names = n;
@@ -211,7 +262,7 @@ pub fn regions(dir: &Path, opts: &Options) -> Result<Regions> {
             .map(|t| {
                 let mut v = vecs[t.trial_id.as_str()].clone();
                 if !opts.raw_order {
-                    let mut ls = layers[t.trial_id.as_str()].clone();
+                    let mut ls: Vec<&WeightRow> = layers[t.trial_id.as_str()].iter().collect();
                     ls.sort_by_key(|w| w.layer);
                     let dims: Vec<(usize, usize)> =
                         ls.iter().map(|w| (w.fan_in, w.fan_out)).collect();
@@ -231,13 +282,8 @@ pub fn regions(dir: &Path, opts: &Options) -> Result<Regions> {
     };
     let (standard, _) = som::standardize(&data);
     let seed = manifest.experiment_seed;
-    let cfg = match opts.grid {
-        Some((r, c)) => SomConfig::with_grid(r, c, seed),
-        None => SomConfig::for_data_shaped(&standard, seed),
-    };
-    crate::train::single_threaded_kernels();
-    let map = Som::train(&standard, &cfg);
-    let assign = map.assign(&standard);
+    let (_, map) = Som::train_shaped(&standard, opts.grid, seed);
+    let (assign, quantization_error, topographic_error) = map.fit_measures(&standard);
     let success: Vec<bool> = records.iter().map(TrialRecord::converged).collect();
     let nodes = som::node_table(&assign, map.nodes(), &success);
     let chi_square = som::node_outcome_test(&assign, map.nodes(), &success);
@@ -245,8 +291,8 @@ pub fn regions(dir: &Path, opts: &Options) -> Result<Regions> {
     let found = Regions {
         input,
         dims: standard[0].len(),
-        quantization_error: map.quantization_error(&standard),
-        topographic_error: map.topographic_error(&standard),
+        quantization_error,
+        topographic_error,
         chi_square,
         nodes,
         separation,

@@ -15,36 +15,33 @@
 //!   iteration from a fixed start vector), so the seed only decides the sample order.
 //! - **Training: mini-batch online.** Each epoch visits every sample once, in an order drawn
 //!   from `rng::stream(rng::derive(seed, SOM_TAG), epoch)`. Samples are taken [`BATCH`] at a
-//!   time; one candle matmul gives the whole batch's squared distances to the current
-//!   prototypes (‖x‖² − 2x·w + ‖w‖²) and so their best-matching units, and then the batch's
-//!   samples update the prototypes one after another on the host with Kohonen's rule
+//!   time; the whole batch's best-matching units are found against the prototypes at the
+//!   batch's start, and then the batch's samples update the prototypes one after another with
+//!   Kohonen's rule
 //!   w ← w + α(t)·h·(x − w), h = exp(−d²_grid/(2σ(t)²)) (d_grid Euclidean between (row, col)
 //!   positions). Within a batch the BMUs are those of the prototypes at the batch's start.
 //!   σ and α decay exponentially, σ(t) = σ₀·(σ_end/σ₀)^(t/(T−1)) over the T = epochs·n
 //!   updates. Updates whose coefficient α·h is below 1e-10 are skipped.
-//! - **Determinism.** The matmul's rounding depends on the gemm kernel, so its distances are
-//!   only used to shortlist: every node within a rounding bound of the best (or second-best)
-//!   approximate distance is re-scored on the host by Σ(x_k − w_k)², summed in index order, and
+//! - **Determinism.** Every distance is the exact Σ(x_k − w_k)², summed in index order, and
 //!   the smallest wins, ties going to the lowest node index. BMUs — and so prototypes — are
 //!   therefore bitwise reproducible for the same input and seed, independent of thread count
-//!   or batch size, and [`Som::assign`] always agrees with [`Som::bmu`].
+//!   or batch size, and [`Som::assign`] always agrees with [`Som::bmu`]. (The map once
+//!   shortlisted nodes with a candle matmul of ‖x‖² − 2x·w + ‖w‖² and re-scored the shortlist
+//!   this way; scoring every node exactly gives the same nodes, and at these sizes is faster.)
+//! - **Layout.** While training and assigning, the prototypes sit in one buffer by coordinate
+//!   (`w[k·nodes + j]`), so the loops over nodes — every node's distance, the neighbourhood
+//!   update — are vector loops, each node's sum still taken in coordinate order.
 //! - **Neighbours** (topographic error and U-matrix) are the 8-neighbourhood on the rectangular
 //!   grid: nodes whose row and column each differ by at most 1.
 //!
-//! Callers should set `RAYON_NUM_THREADS` (candle re-reads /proc/cpuinfo on every matmul
-//! otherwise; `../shared/CANDLE-NOTES.md`). Inputs must be finite; [`standardize`] them first
-//! when features have different units.
-
-use candle_core::{Device, Tensor};
+//! Inputs must be finite; [`standardize`] them first when features have different units.
 
 use crate::rng;
 use crate::stats;
 
-/// Samples per candle distance matmul during training: the prototypes move after every
-/// sample, so a batch's BMUs are those of the prototypes at its start.
+/// Samples whose BMUs are found together during training, against the prototypes at the
+/// batch's start (the prototypes then move after every sample).
 pub const BATCH: usize = 32;
-/// Rows per distance matmul when assigning data to a trained map.
-const ASSIGN_CHUNK: usize = 1024;
 /// Tag mixed into the seed so that the SOM's order streams never coincide with other uses of
 /// the same seed elsewhere in initbench.
 const SOM_TAG: u64 = 0x534f_4d00; // "SOM\0"
@@ -87,8 +84,11 @@ impl SomConfig {
     /// two largest principal-component variances (capped so the short side keeps ≥ 2 nodes),
     /// `rows` being the longer side. Square-ish when λ₂ = λ₁ or there are fewer than 2 samples.
     pub fn for_data_shaped(data: &[Vec<f64>], seed: u64) -> SomConfig {
-        let units = map_units(data.len());
-        let pcs = principal_components(data, 2);
+        SomConfig::shaped(data.len(), &principal_components(data, 2), seed)
+    }
+
+    fn shaped(n_samples: usize, pcs: &Pcs, seed: u64) -> SomConfig {
+        let units = map_units(n_samples);
         let ratio = match (pcs.components.first(), pcs.components.get(1)) {
             (Some(&(l1, _)), Some(&(l2, _))) if l1 > 0.0 => {
                 if l2 > 0.0 {
@@ -194,9 +194,10 @@ fn principal_components(data: &[Vec<f64>], k: usize) -> Pcs {
     for m in &mut mean {
         *m /= n.max(1) as f64;
     }
-    let centred: Vec<Vec<f64>> = data
+    // Row after row in one buffer.
+    let centred: Vec<f64> = data
         .iter()
-        .map(|r| r.iter().zip(&mean).map(|(x, m)| x - m).collect())
+        .flat_map(|r| r.iter().zip(&mean).map(|(x, m)| x - m))
         .collect();
     let mut components: Vec<(f64, Vec<f64>)> = Vec::new();
     if n < 2 || dim == 0 {
@@ -208,7 +209,7 @@ fn principal_components(data: &[Vec<f64>], k: usize) -> Pcs {
     // C·v = Xᵀ(X·v)/(n − 1), projected off the components already found.
     let cov_times = |v: &[f64], found: &[(f64, Vec<f64>)]| -> Vec<f64> {
         let mut out = vec![0.0; dim];
-        for r in &centred {
+        for r in centred.chunks_exact(dim) {
             let p = dot(r, v);
             for (o, x) in out.iter_mut().zip(r) {
                 *o += p * x;
@@ -307,7 +308,11 @@ impl Som {
             data.iter().all(|r| r.len() == dim),
             "SOM data rows differ in length"
         );
-        let pcs = principal_components(data, 2);
+        Som::initialize_from(&principal_components(data, 2), dim, cfg)
+    }
+
+    /// [`Som::initialize`] from the data's principal components.
+    fn initialize_from(pcs: &Pcs, dim: usize, cfg: &SomConfig) -> Som {
         let (l1, v1) = &pcs.components[0];
         let (l2, v2) = &pcs.components[1];
         let spread = |i: usize, len: usize| {
@@ -349,6 +354,41 @@ impl Som {
     /// When the grid is empty, rows differ in length, a value is not finite, or σ₀, σ_end,
     /// α₀, α_end are not positive and finite.
     pub fn train(data: &[Vec<f64>], cfg: &SomConfig) -> Som {
+        Som::check(data, cfg);
+        Som::train_from(Som::initialize(data, cfg), data, cfg)
+    }
+
+    /// A map of `data` on the grid `grid`, or on the grid [`SomConfig::for_data_shaped`]
+    /// chooses when `None`, trained with that config's defaults and `seed`: the same as
+    /// [`Som::train`] with that config, computing the data's principal components once.
+    ///
+    /// # Panics
+    /// As [`Som::train`].
+    pub fn train_shaped(
+        data: &[Vec<f64>],
+        grid: Option<(usize, usize)>,
+        seed: u64,
+    ) -> (SomConfig, Som) {
+        let dim = data.first().map_or(0, Vec::len);
+        assert!(
+            data.iter().all(|r| r.len() == dim),
+            "SOM data rows differ in length"
+        );
+        let pcs = principal_components(data, 2);
+        let cfg = match grid {
+            Some((r, c)) => SomConfig::with_grid(r, c, seed),
+            None => SomConfig::shaped(data.len(), &pcs, seed),
+        };
+        Som::check(data, &cfg);
+        assert!(
+            cfg.rows > 0 && cfg.cols > 0,
+            "SOM grid must be at least 1×1"
+        );
+        let som = Som::initialize_from(&pcs, dim, &cfg);
+        (cfg.clone(), Som::train_from(som, data, &cfg))
+    }
+
+    fn check(data: &[Vec<f64>], cfg: &SomConfig) {
         for (name, v) in [
             ("sigma0", cfg.sigma0),
             ("sigma_end", cfg.sigma_end),
@@ -364,7 +404,28 @@ impl Som {
             data.iter().flatten().all(|x| x.is_finite()),
             "SOM data must be finite"
         );
-        let mut som = Som::initialize(data, cfg);
+    }
+
+    /// Trains `som` on `data`. The loops are the same IEEE operations in the same order
+    /// whatever the instruction set, so AVX2 (4 lanes instead of SSE2's 2) changes nothing
+    /// but the speed.
+    fn train_from(som: Som, data: &[Vec<f64>], cfg: &SomConfig) -> Som {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { Som::train_avx2(som, data, cfg) };
+        }
+        Som::train_loop(som, data, cfg)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn train_avx2(som: Som, data: &[Vec<f64>], cfg: &SomConfig) -> Som {
+        Som::train_loop(som, data, cfg)
+    }
+
+    #[inline(always)]
+    fn train_loop(mut som: Som, data: &[Vec<f64>], cfg: &SomConfig) -> Som {
         let n = data.len();
         let total = cfg.epochs * n;
         if total == 0 || som.dim == 0 {
@@ -372,14 +433,17 @@ impl Som {
         }
         let base = rng::derive(cfg.seed, SOM_TAG);
         let mut t = 0usize;
-        let mut hr = vec![0.0; som.rows];
-        let mut hc = vec![0.0; som.cols];
+        let mut book = Codebook::of(&som);
+        let mut scratch = Scratch::new(&som);
+        let mut bmus = Vec::with_capacity(BATCH);
         for epoch in 0..cfg.epochs {
             let order = rng::permutation(&mut rng::stream(base, epoch as u64), n);
             for chunk in order.chunks(BATCH) {
-                let batch: Vec<&[f64]> = chunk.iter().map(|&i| data[i].as_slice()).collect();
-                let bmus = som.nearest(&batch, 1);
-                for (x, best) in batch.iter().zip(bmus) {
+                bmus.clear();
+                for &i in chunk {
+                    bmus.push(book.nearest(&data[i], &mut scratch.dist));
+                }
+                for (&i, &best) in chunk.iter().zip(&bmus) {
                     let frac = if total > 1 {
                         t as f64 / (total - 1) as f64
                     } else {
@@ -387,49 +451,13 @@ impl Som {
                     };
                     let sigma = cfg.sigma0 * (cfg.sigma_end / cfg.sigma0).powf(frac);
                     let lr = cfg.lr0 * (cfg.lr_end / cfg.lr0).powf(frac);
-                    som.update(x, best[0], sigma, lr, &mut hr, &mut hc);
+                    book.update(&data[i], best, sigma, lr, &mut scratch);
                     t += 1;
                 }
             }
         }
+        som.prototypes = book.prototypes();
         som
-    }
-
-    /// One Kohonen step towards `x` around node `bmu`. The Gaussian is separable on the grid,
-    /// so it is built from per-row and per-column factors.
-    fn update(
-        &mut self,
-        x: &[f64],
-        bmu: usize,
-        sigma: f64,
-        lr: f64,
-        hr: &mut [f64],
-        hc: &mut [f64],
-    ) {
-        let (br, bc) = (bmu / self.cols, bmu % self.cols);
-        let inv = 1.0 / (2.0 * sigma * sigma);
-        for (d, h) in hr.iter_mut().enumerate() {
-            *h = (-((d * d) as f64) * inv).exp();
-        }
-        for (d, h) in hc.iter_mut().enumerate() {
-            *h = (-((d * d) as f64) * inv).exp();
-        }
-        for r in 0..self.rows {
-            let a = lr * hr[r.abs_diff(br)];
-            if a < MIN_COEF {
-                continue;
-            }
-            for c in 0..self.cols {
-                let coef = a * hc[c.abs_diff(bc)];
-                if coef < MIN_COEF {
-                    continue;
-                }
-                let w = &mut self.prototypes[r * self.cols + c];
-                for (wk, xk) in w.iter_mut().zip(x) {
-                    *wk += coef * (xk - *wk);
-                }
-            }
-        }
     }
 
     /// Number of nodes, rows · cols.
@@ -464,8 +492,7 @@ impl Som {
         best
     }
 
-    /// The BMU of every sample (the same as [`Som::bmu`] on each, computed in batches with
-    /// candle).
+    /// The BMU of every sample (the same as [`Som::bmu`] on each).
     pub fn assign(&self, data: &[Vec<f64>]) -> Vec<usize> {
         self.nearest_all(data, 1)
             .into_iter()
@@ -528,69 +555,186 @@ impl Som {
             .collect()
     }
 
-    /// The `k` nearest nodes of every sample, nearest first, in chunks.
+    /// The `k` nearest nodes of every sample, nearest first, ties to the lowest index.
     fn nearest_all(&self, data: &[Vec<f64>], k: usize) -> Vec<Vec<usize>> {
         assert!(
             data.iter().all(|r| r.len() == self.dim),
             "SOM: samples must have the map's dimension"
         );
-        let mut out = Vec::with_capacity(data.len());
-        for chunk in data.chunks(ASSIGN_CHUNK) {
-            let batch: Vec<&[f64]> = chunk.iter().map(Vec::as_slice).collect();
-            out.extend(self.nearest(&batch, k));
-        }
-        out
+        let book = Codebook::of(self);
+        let mut dist = vec![0.0; self.nodes()];
+        data.iter()
+            .map(|x| book.k_nearest(x, k, &mut dist))
+            .collect()
     }
 
-    /// The `k` (≤ nodes) nearest nodes of each sample in `batch`, nearest first, ties to the
-    /// lowest index. One candle matmul gives approximate squared distances; every node within
-    /// a rounding bound of the k-th smallest is re-scored exactly on the host.
-    fn nearest(&self, batch: &[&[f64]], k: usize) -> Vec<Vec<usize>> {
-        let m = self.nodes();
-        let k = k.min(m);
-        if batch.is_empty() {
-            return Vec::new();
+    /// For every sample its BMU and its second-best node (None on a single-node map), and the
+    /// map's quantization and topographic errors: [`Som::assign`],
+    /// [`Som::quantization_error`] and [`Som::topographic_error`] from one pass.
+    pub fn fit_measures(&self, data: &[Vec<f64>]) -> (Vec<usize>, f64, f64) {
+        if data.is_empty() {
+            return (Vec::new(), 0.0, 0.0);
         }
-        if self.dim == 0 {
-            return vec![(0..k).collect(); batch.len()];
-        }
-        let d = self.dim;
-        let flat_x: Vec<f64> = batch.iter().flat_map(|x| x.iter().copied()).collect();
-        let flat_w: Vec<f64> = self.prototypes.iter().flatten().copied().collect();
-        let cross: Vec<Vec<f64>> = (|| {
-            let x = Tensor::from_vec(flat_x, (batch.len(), d), &Device::Cpu)?;
-            let w = Tensor::from_vec(flat_w, (m, d), &Device::Cpu)?;
-            x.matmul(&w.t()?)?.to_vec2::<f64>()
-        })()
-        .expect("candle distance matmul on the CPU");
-        let ww: Vec<f64> = self.prototypes.iter().map(|w| dot(w, w)).collect();
-        let max_ww = ww.iter().copied().fold(0.0, f64::max);
-        // Each approximate distance is within about d·ε·(‖x‖² + ‖w‖²) of the exact one; allow
-        // a wide margin so the true k nearest are always shortlisted.
-        let slack = 8.0 * (d as f64 + 4.0) * f64::EPSILON;
-        batch
+        let best = self.nearest_all(data, 2);
+        let assign: Vec<usize> = best.iter().map(|b| b[0]).collect();
+        let total: f64 = data
             .iter()
-            .zip(cross)
-            .map(|(x, xw)| {
-                let xx = dot(x, x);
-                let approx: Vec<f64> = xw
-                    .iter()
-                    .zip(&ww)
-                    .map(|(p, w2)| xx - 2.0 * p + w2)
-                    .collect();
-                let mut sorted = approx.clone();
-                sorted.select_nth_unstable_by(k - 1, f64::total_cmp);
-                let cutoff = sorted[k - 1] + slack * (xx + max_ww) + f64::MIN_POSITIVE;
-                let mut shortlist: Vec<(f64, usize)> = approx
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, a)| **a <= cutoff)
-                    .map(|(j, _)| (sq_dist(x, &self.prototypes[j]), j))
-                    .collect();
-                shortlist.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                shortlist.iter().take(k).map(|p| p.1).collect()
-            })
+            .zip(&assign)
+            .map(|(x, &b)| sq_dist(x, &self.prototypes[b]).sqrt())
+            .sum();
+        let qe = total / data.len() as f64;
+        let te = if self.nodes() < 2 {
+            0.0
+        } else {
+            let errors = best
+                .iter()
+                .filter(|b| !self.are_neighbours(b[0], b[1]))
+                .count();
+            errors as f64 / data.len() as f64
+        };
+        (assign, qe, te)
+    }
+}
+
+/// The prototypes by coordinate, `w[k * nodes + j]`, so that loops over nodes vectorize.
+struct Codebook {
+    rows: usize,
+    cols: usize,
+    dim: usize,
+    w: Vec<f64>,
+}
+
+/// Per-update buffers of [`Codebook::update`] and [`Codebook::nearest`].
+struct Scratch {
+    h: Vec<f64>,
+    coef: Vec<f64>,
+    dist: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(som: &Som) -> Scratch {
+        Scratch {
+            h: vec![0.0; som.rows.max(som.cols)],
+            coef: vec![0.0; som.nodes()],
+            dist: vec![0.0; som.nodes()],
+        }
+    }
+}
+
+impl Codebook {
+    fn of(som: &Som) -> Codebook {
+        let m = som.nodes();
+        let mut w = vec![0.0; m * som.dim];
+        for (j, p) in som.prototypes.iter().enumerate() {
+            for (k, &x) in p.iter().enumerate() {
+                w[k * m + j] = x;
+            }
+        }
+        Codebook {
+            rows: som.rows,
+            cols: som.cols,
+            dim: som.dim,
+            w,
+        }
+    }
+
+    fn nodes(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    fn prototypes(&self) -> Vec<Vec<f64>> {
+        let m = self.nodes();
+        (0..m)
+            .map(|j| (0..self.dim).map(|k| self.w[k * m + j]).collect())
             .collect()
+    }
+
+    /// Every node's squared distance to `x`, each summed in coordinate order as [`sq_dist`].
+    #[inline(always)]
+    fn distances(&self, x: &[f64], dist: &mut [f64]) {
+        let m = self.nodes();
+        // `Iterator::sum` of f64 starts from −0.0.
+        dist.iter_mut().for_each(|d| *d = -0.0);
+        for (k, &xk) in x.iter().enumerate().take(self.dim) {
+            let wk = &self.w[k * m..(k + 1) * m];
+            for (d, &w) in dist.iter_mut().zip(wk) {
+                let t = xk - w;
+                *d += t * t;
+            }
+        }
+    }
+
+    /// The BMU of `x`: smallest distance, ties to the lowest index.
+    #[inline(always)]
+    fn nearest(&self, x: &[f64], dist: &mut [f64]) -> usize {
+        self.distances(x, dist);
+        let mut best = 0;
+        let mut best_d = f64::INFINITY;
+        for (j, &d) in dist.iter().enumerate() {
+            if d < best_d {
+                best = j;
+                best_d = d;
+            }
+        }
+        best
+    }
+
+    /// The `k` (≤ nodes) nearest nodes of `x`, nearest first, ties to the lowest index.
+    fn k_nearest(&self, x: &[f64], k: usize, dist: &mut [f64]) -> Vec<usize> {
+        let k = k.min(self.nodes());
+        self.distances(x, dist);
+        let mut top: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
+        for (j, &d) in dist.iter().enumerate() {
+            if top.len() == k && top.last().is_some_and(|l| d.total_cmp(&l.0).is_ge()) {
+                continue;
+            }
+            // After every kept node at the same distance (they have lower indices).
+            let at = top.partition_point(|p| p.0.total_cmp(&d).is_le());
+            top.insert(at, (d, j));
+            top.truncate(k);
+        }
+        top.into_iter().map(|p| p.1).collect()
+    }
+
+    /// One Kohonen step towards `x` around node `bmu`: w ← w + α·h·(x − w) on every node whose
+    /// coefficient α·h is at least [`MIN_COEF`]. The Gaussian is separable on the grid, so it is
+    /// built from per-row and per-column factors.
+    #[inline(always)]
+    fn update(&mut self, x: &[f64], bmu: usize, sigma: f64, lr: f64, s: &mut Scratch) {
+        let (br, bc) = (bmu / self.cols, bmu % self.cols);
+        let inv = 1.0 / (2.0 * sigma * sigma);
+        // h(d) = exp(−d²/(2σ²)) for grid distances d along rows and along columns: one table.
+        for (d, h) in s.h.iter_mut().enumerate() {
+            *h = (-((d * d) as f64) * inv).exp();
+        }
+        let (hr, hc) = (&s.h[..self.rows], &s.h[..self.cols]);
+        // Rows with any node to move are those with lr·h_row ≥ MIN_COEF (h_col ≤ 1); they are
+        // contiguous around the BMU's row.
+        let mut span = (self.rows, 0);
+        for r in 0..self.rows {
+            let a = lr * hr[r.abs_diff(br)];
+            if a < MIN_COEF {
+                s.coef[r * self.cols..(r + 1) * self.cols].fill(0.0);
+                continue;
+            }
+            span = (span.0.min(r), r + 1);
+            for c in 0..self.cols {
+                s.coef[r * self.cols + c] = a * hc[c.abs_diff(bc)];
+            }
+        }
+        if span.0 >= span.1 {
+            return;
+        }
+        let (from, to) = (span.0 * self.cols, span.1 * self.cols);
+        let m = self.nodes();
+        let coef = &s.coef[from..to];
+        for (k, &xk) in x.iter().enumerate().take(self.dim) {
+            let wk = &mut self.w[k * m + from..k * m + to];
+            for (w, &c) in wk.iter_mut().zip(coef) {
+                let moved = *w + c * (xk - *w);
+                *w = if c < MIN_COEF { *w } else { moved };
+            }
+        }
     }
 }
 
@@ -849,5 +993,125 @@ mod tests {
         assert_eq!(som.assign(&same), vec![0; 10]);
         assert_eq!(som.quantization_error(&same), 0.0);
         assert!(node_outcome_test(&[0, 0], 4, &[true, false]).is_none());
+    }
+
+    /// The map as it was trained before the exact full scan: a candle matmul shortlists each
+    /// batch's BMUs (‖x‖² − 2x·w + ‖w‖²), the shortlist is re-scored exactly, and the
+    /// prototypes are updated node by node. The fast path must give the same bits.
+    fn reference_train(data: &[Vec<f64>], cfg: &SomConfig) -> Som {
+        use candle_core::{Device, Tensor};
+        fn nearest(som: &Som, batch: &[&[f64]], k: usize) -> Vec<Vec<usize>> {
+            let (m, d) = (som.nodes(), som.dim);
+            let flat_x: Vec<f64> = batch.iter().flat_map(|x| x.iter().copied()).collect();
+            let flat_w: Vec<f64> = som.prototypes.iter().flatten().copied().collect();
+            let x = Tensor::from_vec(flat_x, (batch.len(), d), &Device::Cpu).unwrap();
+            let w = Tensor::from_vec(flat_w, (m, d), &Device::Cpu).unwrap();
+            let cross = x.matmul(&w.t().unwrap()).unwrap().to_vec2::<f64>().unwrap();
+            let ww: Vec<f64> = som.prototypes.iter().map(|w| dot(w, w)).collect();
+            let max_ww = ww.iter().copied().fold(0.0, f64::max);
+            let slack = 8.0 * (d as f64 + 4.0) * f64::EPSILON;
+            batch
+                .iter()
+                .zip(cross)
+                .map(|(x, xw)| {
+                    let xx = dot(x, x);
+                    let approx: Vec<f64> = xw
+                        .iter()
+                        .zip(&ww)
+                        .map(|(p, w2)| xx - 2.0 * p + w2)
+                        .collect();
+                    let mut sorted = approx.clone();
+                    sorted.select_nth_unstable_by(k - 1, f64::total_cmp);
+                    let cutoff = sorted[k - 1] + slack * (xx + max_ww) + f64::MIN_POSITIVE;
+                    let mut shortlist: Vec<(f64, usize)> = approx
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, a)| **a <= cutoff)
+                        .map(|(j, _)| (sq_dist(x, &som.prototypes[j]), j))
+                        .collect();
+                    shortlist.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    shortlist.iter().take(k).map(|p| p.1).collect()
+                })
+                .collect()
+        }
+        let mut som = Som::initialize(data, cfg);
+        let n = data.len();
+        let total = cfg.epochs * n;
+        let base = rng::derive(cfg.seed, SOM_TAG);
+        let mut t = 0usize;
+        for epoch in 0..cfg.epochs {
+            let order = rng::permutation(&mut rng::stream(base, epoch as u64), n);
+            for chunk in order.chunks(BATCH) {
+                let batch: Vec<&[f64]> = chunk.iter().map(|&i| data[i].as_slice()).collect();
+                let bmus = nearest(&som, &batch, 1);
+                for (x, best) in batch.iter().zip(bmus) {
+                    let frac = t as f64 / (total - 1) as f64;
+                    let sigma = cfg.sigma0 * (cfg.sigma_end / cfg.sigma0).powf(frac);
+                    let lr = cfg.lr0 * (cfg.lr_end / cfg.lr0).powf(frac);
+                    let (br, bc) = (best[0] / som.cols, best[0] % som.cols);
+                    let inv = 1.0 / (2.0 * sigma * sigma);
+                    let h = |d: usize| (-((d * d) as f64) * inv).exp();
+                    for r in 0..som.rows {
+                        let a = lr * h(r.abs_diff(br));
+                        if a < MIN_COEF {
+                            continue;
+                        }
+                        for c in 0..som.cols {
+                            let coef = a * h(c.abs_diff(bc));
+                            if coef < MIN_COEF {
+                                continue;
+                            }
+                            let w = &mut som.prototypes[r * som.cols + c];
+                            for (wk, xk) in w.iter_mut().zip(x.iter()) {
+                                *wk += coef * (xk - *wk);
+                            }
+                        }
+                    }
+                    t += 1;
+                }
+            }
+        }
+        // The assignment and the two nearest nodes, as the map computed them.
+        let all: Vec<&[f64]> = data.iter().map(Vec::as_slice).collect();
+        let top2 = nearest(&som, &all, 2);
+        let fast: Vec<Vec<usize>> = som.nearest_all(data, 2);
+        assert_eq!(top2, fast, "two nearest nodes");
+        som
+    }
+
+    #[test]
+    fn exact_scan_trains_the_same_map_as_the_matmul_shortlist() {
+        setup();
+        let bits =
+            |s: &Som| -> Vec<u64> { s.prototypes.iter().flatten().map(|x| x.to_bits()).collect() };
+        let (blob_data, _, _) = blobs(13);
+        let mut r = rng::stream(21, 0);
+        // 9-D like the XOR vectors, with exact duplicates (ties between nodes and samples).
+        let mut xor_like: Vec<Vec<f64>> = (0..150)
+            .map(|_| (0..9).map(|_| rng::normal(&mut r)).collect())
+            .collect();
+        xor_like.extend(xor_like[..20].to_vec());
+        let (xor_like, _) = standardize(&xor_like);
+        for (data, grid) in [
+            (&blob_data, None),
+            (&xor_like, None),
+            (&xor_like, Some((3, 7))),
+            (&xor_like, Some((1, 2))),
+        ] {
+            let (cfg, som) = Som::train_shaped(data, grid, 5);
+            let expected = reference_train(data, &cfg);
+            assert_eq!(bits(&som), bits(&expected), "grid {grid:?}");
+            assert_eq!(bits(&Som::train(data, &cfg)), bits(&expected));
+            // The plain loop (what a CPU without AVX2 runs) gives the same bits.
+            let plain = Som::train_loop(Som::initialize(data, &cfg), data, &cfg);
+            assert_eq!(bits(&plain), bits(&expected));
+            let (assign, qe, te) = som.fit_measures(data);
+            assert_eq!(assign, som.assign(data));
+            assert_eq!(qe.to_bits(), som.quantization_error(data).to_bits());
+            assert_eq!(te.to_bits(), som.topographic_error(data).to_bits());
+            for (x, &a) in data.iter().zip(&assign) {
+                assert_eq!(som.bmu(x), a);
+            }
+        }
     }
 }

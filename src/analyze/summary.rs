@@ -6,7 +6,9 @@
 
 use std::path::Path;
 
-use super::trials::{group_by, TrialRecord, CELL_AXES};
+use rayon::prelude::*;
+
+use super::trials::{CellTrials, TrialRecord, CELL_AXES};
 use crate::error::Result;
 use crate::record::rows::real;
 use crate::stats;
@@ -27,17 +29,20 @@ pub struct Spread {
 }
 
 impl Spread {
+    /// The two bootstrap intervals run side by side on the current rayon pool; they have
+    /// their own seeded streams, so the result does not depend on the threads.
     fn of(values: &[f64], seed: u64) -> Spread {
-        let boot = |stat: fn(&[f64]) -> Option<f64>, s: u64| {
-            stats::bootstrap_ci(values, stat, RESAMPLES, CONFIDENCE, s)
-        };
+        let (mean_ci, median_ci) = rayon::join(
+            || stats::bootstrap_mean_ci(values, RESAMPLES, CONFIDENCE, seed),
+            || stats::bootstrap_median_ci(values, RESAMPLES, CONFIDENCE, seed ^ 1),
+        );
         Spread {
             n: values.len(),
             mean: stats::mean(values),
-            mean_ci: boot(stats::mean, seed),
+            mean_ci,
             sd: stats::sd(values),
             median: stats::median(values),
-            median_ci: boot(stats::median, seed ^ 1),
+            median_ci,
         }
     }
 
@@ -110,29 +115,39 @@ pub fn header() -> Vec<String> {
 /// One summary per cell, in plan order. `budget` is the epoch budget (censoring time);
 /// `seed` seeds the bootstrap.
 pub fn summarize(records: &[TrialRecord], budget: u32, seed: u64) -> Vec<CellSummary> {
-    group_by(records, TrialRecord::cell)
-        .into_iter()
+    summarize_cells(&CellTrials::from_records(records), budget, seed)
+}
+
+/// [`summarize`] from cells already grouped ([`super::trials::read_cells`]). Cells are
+/// summarized in parallel on the current rayon pool; cell `i`'s bootstrap streams derive from
+/// (`seed`, `i`) alone, so the result is the same on any number of threads.
+pub fn summarize_cells(cells: &[CellTrials], budget: u32, seed: u64) -> Vec<CellSummary> {
+    cells
+        .par_iter()
         .enumerate()
-        .map(|(i, (cell, rows))| {
-            let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
-            let converged = count("converged");
-            let times: Vec<(f64, bool)> = rows.iter().map(|r| r.survival(budget)).collect();
-            let km = stats::kaplan_meier(&times);
-            let values = |f: fn(&TrialRecord) -> Option<f64>| -> Vec<f64> {
-                rows.iter().filter_map(|r| f(r)).collect()
-            };
+        .map(|(i, c)| {
+            let km = stats::kaplan_meier(&c.survival(budget));
             let s = crate::rng::derive(seed, i as u64);
+            let (final_test_acc, (best_test_acc, final_train_acc)) = rayon::join(
+                || Spread::of(&c.final_test_acc, s),
+                || {
+                    rayon::join(
+                        || Spread::of(&c.best_test_acc, s ^ 2),
+                        || Spread::of(&c.final_train_acc, s ^ 4),
+                    )
+                },
+            );
             CellSummary {
-                cell,
-                n: rows.len(),
-                converged,
-                not_converged: count("not_converged"),
-                diverged: count("diverged"),
-                rate_ci: stats::wilson(converged as u64, rows.len() as u64, CONFIDENCE),
+                cell: c.cell.clone(),
+                n: c.n,
+                converged: c.converged,
+                not_converged: c.not_converged,
+                diverged: c.diverged,
+                rate_ci: stats::wilson(c.converged as u64, c.n as u64, CONFIDENCE),
                 median_epochs: km.and_then(|k| k.median_ci(CONFIDENCE)),
-                final_test_acc: Spread::of(&values(|r| r.final_test_acc), s),
-                best_test_acc: Spread::of(&values(|r| r.best_test_acc), s ^ 2),
-                final_train_acc: Spread::of(&values(|r| r.final_train_acc), s ^ 4),
+                final_test_acc,
+                best_test_acc,
+                final_train_acc,
             }
         })
         .collect()

@@ -30,16 +30,137 @@ pub fn bootstrap_ci(
     }
     let mut rng = rng::stream(seed, 0);
     let mut sample = vec![0.0; xs.len()];
+    let below = rng::Below::new(xs.len());
     let mut replicates = Vec::with_capacity(resamples);
     for _ in 0..resamples {
         for slot in sample.iter_mut() {
-            *slot = xs[rng::below(&mut rng, xs.len())];
+            *slot = xs[below.draw(&mut rng)];
         }
         match stat(&sample) {
             Some(v) if !v.is_nan() => replicates.push(v),
             _ => return None,
         }
     }
+    interval(replicates, confidence)
+}
+
+/// [`bootstrap_ci`] with [`super::describe::mean`] as the statistic, bit for bit (the same
+/// draws, each resample summed in draw order), without building the resamples.
+pub fn bootstrap_mean_ci(
+    xs: &[f64],
+    resamples: usize,
+    confidence: f64,
+    seed: u64,
+) -> Option<(f64, f64)> {
+    if xs.iter().any(|x| x.is_nan()) {
+        return bootstrap_ci(xs, super::describe::mean, resamples, confidence, seed);
+    }
+    if xs.is_empty() || resamples < 2 || !(confidence > 0.0 && confidence < 1.0) {
+        return None;
+    }
+    let mut rng = rng::stream(seed, 0);
+    let n = xs.len();
+    let below = rng::Below::new(n);
+    let mut replicates = Vec::with_capacity(resamples);
+    // A resample's draws first, then its sum: the additions form one chain, which no longer
+    // waits on the generator or on a cache miss between them.
+    let mut picks = vec![0usize; n];
+    for _ in 0..resamples {
+        for p in picks.iter_mut() {
+            *p = below.draw(&mut rng);
+        }
+        // `Iterator::sum` of f64 starts from −0.0 and adds in order.
+        let mut sum = -0.0;
+        for &i in &picks {
+            sum += xs[i];
+        }
+        let v = sum / n as f64;
+        if v.is_nan() {
+            return None;
+        }
+        replicates.push(v);
+    }
+    interval(replicates, confidence)
+}
+
+/// [`bootstrap_ci`] with [`super::describe::median`] as the statistic, bit for bit (the same
+/// draws and the same type-7 median of each resample), in O(n + distinct values) per resample
+/// instead of a sort: a resample is counted per distinct value and its middle order
+/// statistics read off the counts.
+pub fn bootstrap_median_ci(
+    xs: &[f64],
+    resamples: usize,
+    confidence: f64,
+    seed: u64,
+) -> Option<(f64, f64)> {
+    if xs.iter().any(|x| x.is_nan()) {
+        return bootstrap_ci(xs, super::describe::median, resamples, confidence, seed);
+    }
+    if xs.is_empty() || resamples < 2 || !(confidence > 0.0 && confidence < 1.0) {
+        return None;
+    }
+    let n = xs.len();
+    // The distinct values in ascending (total) order, and each observation's index among
+    // them. Values equal under `total_cmp` have the same bits, so a sorted resample is these
+    // values repeated by their counts.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    let mut distinct: Vec<f64> = Vec::new();
+    let mut slot = vec![0u32; n];
+    for &i in &order {
+        if distinct.last().is_none_or(|d| d.total_cmp(&xs[i]).is_ne()) {
+            distinct.push(xs[i]);
+        }
+        slot[i] = (distinct.len() - 1) as u32;
+    }
+    // Type-7 median of n values: order statistics lo and hi (0-based), weight frac.
+    let h = (n - 1) as f64 * 0.5;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    let frac = h - lo as f64;
+    let m = distinct.len();
+    // Four sets of counters, used in turn, so that consecutive draws of one value do not wait
+    // on each other's increments; they are added up afterwards.
+    let mut lanes = vec![0u32; 4 * m];
+    let mut counts = vec![0u32; m];
+    let mut rng = rng::stream(seed, 0);
+    let below = rng::Below::new(n);
+    let mut replicates = Vec::with_capacity(resamples);
+    for _ in 0..resamples {
+        lanes.iter_mut().for_each(|c| *c = 0);
+        for i in 0..n {
+            lanes[(i & 3) * m + slot[below.draw(&mut rng)] as usize] += 1;
+        }
+        for (d, c) in counts.iter_mut().enumerate() {
+            *c = lanes[d] + lanes[m + d] + lanes[2 * m + d] + lanes[3 * m + d];
+        }
+        // The value at sorted position `k` of the resample.
+        let at = |k: usize| -> f64 {
+            let mut seen = 0usize;
+            for (d, &c) in distinct.iter().zip(&counts) {
+                seen += c as usize;
+                if seen > k {
+                    return *d;
+                }
+            }
+            unreachable!("a resample has n values")
+        };
+        let (a, b) = (at(lo), at(hi));
+        let v = if frac == 0.0 || a == b {
+            a
+        } else {
+            a + frac * (b - a)
+        };
+        if v.is_nan() {
+            return None;
+        }
+        replicates.push(v);
+    }
+    interval(replicates, confidence)
+}
+
+/// The percentile interval from the replicates.
+fn interval(mut replicates: Vec<f64>, confidence: f64) -> Option<(f64, f64)> {
     replicates.sort_by(f64::total_cmp);
     let alpha = (1.0 - confidence) / 2.0;
     Some((
@@ -97,5 +218,41 @@ mod tests {
         assert_eq!(bootstrap_ci(&[1.0, f64::NAN], mean, 100, 0.95, 1), None);
         // One value: every resample is that value.
         assert_eq!(bootstrap_ci(&[4.0], median, 100, 0.95, 1), Some((4.0, 4.0)));
+    }
+
+    #[test]
+    fn mean_and_median_shortcuts_match_the_generic_bootstrap_bit_for_bit() {
+        let bits = |c: Option<(f64, f64)>| c.map(|(a, b)| (a.to_bits(), b.to_bits()));
+        let mut r = rng::stream(5, 0);
+        let mut cases: Vec<Vec<f64>> = vec![
+            vec![],
+            vec![4.0],
+            vec![1.0, 2.0],
+            vec![0.25, 0.5, 0.5, 0.75, 1.0, 1.0, 1.0],
+            vec![-0.0, 0.0, -0.0, 0.0, 1.0],
+            vec![1.0, f64::NAN, 2.0],
+            vec![f64::INFINITY, 1.0, f64::NEG_INFINITY],
+            vec![f64::INFINITY, 1.0, 2.0, 3.0],
+        ];
+        for n in [2usize, 3, 10, 11, 57, 200] {
+            // Continuous values, and values on a coarse grid (many ties, like accuracies).
+            cases.push((0..n).map(|_| rng::normal(&mut r)).collect());
+            cases.push((0..n).map(|_| rng::below(&mut r, 5) as f64 / 4.0).collect());
+        }
+        for (k, xs) in cases.iter().enumerate() {
+            for (resamples, confidence) in [(2000, 0.95), (7, 0.9), (1, 0.95), (100, 1.0)] {
+                let seed = 11 + k as u64;
+                assert_eq!(
+                    bits(bootstrap_mean_ci(xs, resamples, confidence, seed)),
+                    bits(bootstrap_ci(xs, mean, resamples, confidence, seed)),
+                    "mean of {xs:?}"
+                );
+                assert_eq!(
+                    bits(bootstrap_median_ci(xs, resamples, confidence, seed)),
+                    bits(bootstrap_ci(xs, median, resamples, confidence, seed)),
+                    "median of {xs:?}"
+                );
+            }
+        }
     }
 }

@@ -21,7 +21,7 @@ pub mod proportion;
 pub mod rank;
 pub mod survival;
 
-pub use bootstrap::bootstrap_ci;
+pub use bootstrap::{bootstrap_ci, bootstrap_mean_ci, bootstrap_median_ci};
 pub use cdf::{normal_cdf, truncated_normal_cdf, truncated_normal_mean_var, uniform_cdf};
 pub use contingency::{chi_square_independence, fisher_exact, ChiSquareTest, FisherExact};
 pub use describe::{mean, median, quantile, sd};
