@@ -253,7 +253,12 @@ fn minibatch_epochs(
             None => Ok(()),
         };
         let score = || -> Result<(Forward, Vec<Metrics>)> {
-            let fwd = done.forward_lean(arch, &train.x, &train.targets)?;
+            // Layer statistics need the hidden layers; the metrics need only the head.
+            let fwd = if setup.record_layers {
+                done.forward_lean(arch, &train.x, &train.targets)?
+            } else {
+                done.forward_head_only(arch, &train.x, &train.targets)?
+            };
             let metrics = evaluate(&done, arch, &fwd, train, test)?;
             Ok((fwd, metrics))
         };
@@ -321,7 +326,7 @@ fn evaluate(
     let train_ok = arch.head.correct(&fwd.head.output, &train.labels)?;
     let (test_loss, test_ok) = match test {
         Some(t) => {
-            let f = pop.forward_lean(arch, &t.x, &t.targets)?;
+            let f = pop.forward_head_only(arch, &t.x, &t.targets)?;
             (
                 Some(to_f64(&f.head.loss)?),
                 Some(arch.head.correct(&f.head.output, &t.labels)?),

@@ -95,7 +95,19 @@ impl Population {
 
     /// Runs the population on inputs `x` [N, in] and scores the outputs against `targets` [N, K].
     pub fn forward(&self, arch: &Architecture, x: &Tensor, targets: &Tensor) -> Result<Forward> {
-        self.run_forward(arch, x, targets, false)
+        self.run_forward(arch, x, targets, false, true)
+    }
+
+    /// [`Population::forward_lean`] that keeps no hidden layer at all (`hidden_z` and
+    /// `hidden_a` are empty): for scoring, where only the head counts. Each layer's output is
+    /// freed as soon as the next one is computed.
+    pub fn forward_head_only(
+        &self,
+        arch: &Architecture,
+        x: &Tensor,
+        targets: &Tensor,
+    ) -> Result<Forward> {
+        self.run_forward(arch, x, targets, arch.activation == Activation::Relu, false)
     }
 
     /// [`Population::forward`] for training and scoring: the same numbers, but with ReLU the
@@ -107,7 +119,7 @@ impl Population {
         x: &Tensor,
         targets: &Tensor,
     ) -> Result<Forward> {
-        self.run_forward(arch, x, targets, arch.activation == Activation::Relu)
+        self.run_forward(arch, x, targets, arch.activation == Activation::Relu, true)
     }
 
     fn run_forward(
@@ -116,6 +128,7 @@ impl Population {
         x: &Tensor,
         targets: &Tensor,
         fused_relu: bool,
+        keep: bool,
     ) -> Result<Forward> {
         let (n, inputs) = x.dims2()?;
         let p = self.size();
@@ -129,10 +142,14 @@ impl Population {
             } else {
                 let z = super::ops::add_bias(&hw, &self.biases[l])?;
                 let a = arch.activation.forward(&z)?;
-                hidden_z.push(z);
+                if keep {
+                    hidden_z.push(z);
+                }
                 a
             };
-            hidden_a.push(a.clone());
+            if keep {
+                hidden_a.push(a.clone());
+            }
             h = a;
         }
         let out_z = super::ops::add_bias(
