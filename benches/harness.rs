@@ -127,7 +127,7 @@ fn steps(c: &mut Criterion) {
         let mask = Tensor::ones((size, 1, 1), DType::U8, &dev).unwrap();
         g.bench_function(format!("w2 sgd step, {size} nets"), |b| {
             b.iter(|| {
-                let f = pop.forward(&arch, &x, &t).unwrap();
+                let f = pop.forward_lean(&arch, &x, &t).unwrap();
                 let grads = pop.backward(&arch, &x, &f, &t).unwrap();
                 let mut flat = pop.flat();
                 opt.step(&mut flat, &grads.flat(), &mask).unwrap();

@@ -9,7 +9,8 @@
 # PEERS_DIR holds the peers' scripts (w1_numpy.py, w1_jax.py, w2_jax.py, w2_torch.py; in the
 # development tree they are ../shared/peers). Their Python environment is made in
 # $PEERS_VENV (default ~/.peers-venv) from PyPI when missing: numpy, scipy, scikit-learn,
-# threadpoolctl and jax (~0.7 GB). PyTorch is used only if that environment already has it.
+# threadpoolctl and jax (~0.7 GB). PyTorch is used only if that environment already has it
+# (`$PEERS_VENV/bin/pip install torch`: PyPI's Linux wheel brings CUDA libraries, ~5 GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PEERS=$(cd "${1:-${PEERS_DIR:-../shared/peers}}" && pwd) || {
@@ -67,6 +68,16 @@ trained = float(re.search(r"trained in ([0-9.]+) s", open(sys.argv[2]).read()).g
 print("w2_initbench_trial_epochs_per_s", len(rows) * 20 / trained)
 print("w2_initbench_epoch_s", statistics.median(secs) / 20)
 EOF
+    # W2, one network alone: a one-replicate run on 2 threads (the worker with no network of
+    # its own scores each epoch while the other trains the next).
+    sed 's/^replicates = 8$/replicates = 1/' experiments/bench_w2.toml >"$OUT/w2_solo.toml"
+    "$BIN" run "$OUT/w2_solo.toml" --threads 2 --out "$OUT/w2solo-$r" >"$OUT/log/w2solo-$r" 2>&1
+    "$PY" - "$OUT/w2solo-$r" >>"$OUT/times" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(f"{sys.argv[1]}/timings.csv")))
+assert len(rows) == 1, rows
+print("w2_initbench_solo_epoch_s", float(rows[0]["chunk_seconds"]) / 20)
+EOF
     (cd "$PEERS_OUT" && "$PY" "$PEERS/w2_jax.py" 2 >"$OUT/log/w2_jax-$r" 2>&1)
     "$PY" - "$PEERS_OUT" >>"$OUT/times" <<'EOF'
 import json, sys
@@ -80,8 +91,10 @@ EOF
         "$PY" - "$PEERS_OUT" >>"$OUT/times" <<'EOF'
 import json, sys
 j = json.load(open(f"{sys.argv[1]}/w2_torch.json"))
-e = [x["median_epoch_s"] for x in j.values() if isinstance(x, dict) and "median_epoch_s" in x]
-print("w2_torch_epoch_s", min(e))
+e = {k: x["median_epoch_s"] for k, x in j.items() if isinstance(x, dict) and "median_epoch_s" in x}
+print("w2_torch_epoch_s", min(e.values()))
+for k, v in e.items():
+    print(f"w2_{k}_epoch_s", v)
 EOF
     fi
 done
@@ -120,10 +133,18 @@ row("W2 JAX vmap over 8 seeds", f"{tj:.1f}", "trial-epochs/s")
 row("W2 initbench sweep, 8 replicates, 2 threads", f"{ti:.1f}", "trial-epochs/s", f"{ti / tj:.2f}x JAX")
 row("W2 JAX jit, one network's epoch", f"{m['w2_jax_epoch_s'] * 1e3:.1f}", "ms")
 ie = m["w2_initbench_epoch_s"]
+so = m["w2_initbench_solo_epoch_s"]
+sweep = "W2 initbench, one network's epoch in the sweep (1 thread each)"
+solo = "W2 initbench, one network alone (2 threads)"
 if "w2_torch_epoch_s" in m:
     pt = m["w2_torch_epoch_s"]
-    row("W2 PyTorch, one network's epoch", f"{pt * 1e3:.1f}", "ms")
-    row("W2 initbench, one network's epoch", f"{ie * 1e3:.1f}", "ms", f"{ie / pt:.2f}x PyTorch's time")
+    for t in ("1", "2"):
+        if f"w2_torch_per_trial_{t}threads_epoch_s" in m:
+            v = m[f"w2_torch_per_trial_{t}threads_epoch_s"]
+            row(f"W2 PyTorch, one network's epoch, {t} thread{'s' if t == '2' else ''}", f"{v * 1e3:.1f}", "ms")
+    row(sweep, f"{ie * 1e3:.1f}", "ms", f"{ie / pt:.2f}x PyTorch's (faster) time")
+    row(solo, f"{so * 1e3:.1f}", "ms", f"{so / pt:.2f}x PyTorch's (faster) time")
 else:
-    row("W2 initbench, one network's epoch", f"{ie * 1e3:.1f}", "ms", "(PyTorch not installed)")
+    row(sweep, f"{ie * 1e3:.1f}", "ms", "(PyTorch not installed)")
+    row(solo, f"{so * 1e3:.1f}", "ms", "(PyTorch not installed)")
 EOF

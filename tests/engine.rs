@@ -194,3 +194,65 @@ fn a_diverging_member_is_recorded_and_poisons_nobody() {
         }
     }
 }
+
+/// Inside a worker pool the minibatch path scores each epoch beside the next epoch's training,
+/// and trains that epoch again when the scoring switches members off (diverged, or stopped
+/// early at the target): every outcome is the same bits as when all of it runs in order.
+#[test]
+fn epochs_scored_beside_the_next_one_give_the_same_bits() {
+    let p = plan(
+        r#"dataset = [{ name = "moons", n = 120 }]
+           activation = ["relu"]
+           depth = [2]
+           width = [16]
+           batch_size = 16
+           early_stop = true
+           target = { train_acc = 0.9 }
+           optimizer = [{ name = "sgd", lr = 2.0 }]
+           initializer = ["he_normal", "random_normal", "glorot_uniform"]
+           gain = [0.25, 1.0, 4.0]
+           replicates = 2
+           epochs = 30"#,
+    );
+    let c = &p.cohorts[0];
+    let split = p.split(c).unwrap();
+    let setup = p.setup(c);
+    let members: Vec<Member> = c
+        .trials
+        .clone()
+        .map(|i| p.member(&p.trials[i], &split).unwrap())
+        .collect();
+    let in_order =
+        cohort::train_tensors(&setup, &split, &members, DType::F32, &Device::Cpu).unwrap();
+    let stopped_early = in_order
+        .iter()
+        .filter(|o| o.status != Status::NotConverged && o.epochs_run < 30)
+        .count();
+    assert!(
+        stopped_early > 0 && stopped_early < in_order.len(),
+        "want members that stop while others go on, got {stopped_early}/{}",
+        in_order.len()
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let beside = pool
+        .install(|| cohort::train_tensors(&setup, &split, &members, DType::F32, &Device::Cpu))
+        .unwrap();
+    assert_eq!(in_order, beside);
+    for (m, o) in members.iter().zip(&in_order) {
+        let alone = pool
+            .install(|| {
+                cohort::train_tensors(
+                    &setup,
+                    &split,
+                    std::slice::from_ref(m),
+                    DType::F32,
+                    &Device::Cpu,
+                )
+            })
+            .unwrap();
+        assert_eq!(&alone[0], o);
+    }
+}

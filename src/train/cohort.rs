@@ -180,41 +180,37 @@ pub fn train_tensors(
     record_layers(setup, 0, &fwd, &mut tracks, curve_epochs.contains(&0))?;
     let mut pending_grads = Some(grads0);
 
-    for epoch in 1..=setup.epochs {
-        if tracks.iter().all(|t| !t.active) {
-            break;
-        }
-        let mask = mask_tensor(&tracks, dev)?;
-        if full_batch {
+    if full_batch {
+        for epoch in 1..=setup.epochs {
+            if tracks.iter().all(|t| !t.active) {
+                break;
+            }
+            let mask = mask_tensor(&tracks, dev)?;
             let g = match pending_grads.take() {
                 Some(g) => g,
                 None => pop.backward(arch, &train.x, &fwd, &train.targets)?,
             };
             step(&mut pop, &mut opt, &g.flat(), &mask)?;
-        } else {
-            for rows in schedule::batches(train.n, setup.batch_size, setup.order_seed, epoch) {
-                let (xb, tb) = train.rows(&rows)?;
-                let f = pop.forward(arch, &xb, &tb)?;
-                let g = pop.backward(arch, &xb, &f, &tb)?;
-                step(&mut pop, &mut opt, &g.flat(), &mask)?;
-            }
+            fwd = pop.forward(arch, &train.x, &train.targets)?;
+            let metrics = evaluate(&pop, arch, &fwd, &train, test.as_ref())?;
+            observe(
+                setup,
+                epoch,
+                &metrics,
+                &mut tracks,
+                curve_epochs.contains(&epoch),
+            );
+            record_layers(
+                setup,
+                epoch,
+                &fwd,
+                &mut tracks,
+                curve_epochs.contains(&epoch),
+            )?;
         }
-        fwd = pop.forward(arch, &train.x, &train.targets)?;
-        let metrics = evaluate(&pop, arch, &fwd, &train, test.as_ref())?;
-        observe(
-            setup,
-            epoch,
-            &metrics,
-            &mut tracks,
-            curve_epochs.contains(&epoch),
-        );
-        record_layers(
-            setup,
-            epoch,
-            &fwd,
-            &mut tracks,
-            curve_epochs.contains(&epoch),
-        )?;
+    } else {
+        drop((fwd, pending_grads));
+        minibatch_epochs(setup, &train, test.as_ref(), pop, opt, &mut tracks, dev)?;
     }
 
     Ok(tracks
@@ -222,6 +218,93 @@ pub fn train_tensors(
         .zip(init)
         .map(|(t, init)| t.into_outcome(init))
         .collect())
+}
+
+/// Epochs 1 to `setup.epochs` of minibatch training. Evaluating the parameters an epoch ends
+/// with and training the next epoch from them are independent, so they run side by side
+/// (`rayon::join`: a worker with nothing else to do takes one; otherwise this thread runs
+/// both): the next epoch trains on the assumption that the same members stay active, and is
+/// trained again from a copy of the parameters when the evaluation switches one off. Every
+/// number is computed as it would be one after the other.
+fn minibatch_epochs(
+    setup: &Setup,
+    train: &Tensors,
+    test: Option<&Tensors>,
+    mut pop: Population,
+    mut opt: OptState,
+    tracks: &mut [Track],
+    dev: &Device,
+) -> Result<()> {
+    let arch = &setup.arch;
+    let curve_epochs = schedule::curve_epochs(setup.epochs);
+    let mut active: Vec<bool> = tracks.iter().map(|t| t.active).collect();
+    if setup.epochs == 0 || !active.contains(&true) {
+        return Ok(());
+    }
+    let mut mask = mask_of(&active, dev)?;
+    train_epoch(setup, train, &mut pop, &mut opt, 1, &mask)?;
+    for epoch in 1..=setup.epochs {
+        // `pop` holds the parameters after `epoch`; `done` keeps them while `pop` moves on.
+        let done = pop.deep_copy()?;
+        let opt_done = opt.clone();
+        let next = (epoch < setup.epochs).then_some(epoch + 1);
+        let mut run_next = || match next {
+            Some(e) => train_epoch(setup, train, &mut pop, &mut opt, e, &mask),
+            None => Ok(()),
+        };
+        let score = || -> Result<(Forward, Vec<Metrics>)> {
+            // Layer statistics need the hidden layers; the metrics need only the head.
+            let fwd = if setup.record_layers {
+                done.forward_lean(arch, &train.x, &train.targets)?
+            } else {
+                done.forward_head_only(arch, &train.x, &train.targets)?
+            };
+            let metrics = evaluate(&done, arch, &fwd, train, test)?;
+            Ok((fwd, metrics))
+        };
+        let (scored, trained) = if rayon::current_thread_index().is_some() {
+            rayon::join(score, run_next)
+        } else {
+            (score(), run_next())
+        };
+        trained?;
+        let (fwd, metrics) = scored?;
+        let on_curve = curve_epochs.contains(&epoch);
+        observe(setup, epoch, &metrics, tracks, on_curve);
+        record_layers(setup, epoch, &fwd, tracks, on_curve)?;
+        let now: Vec<bool> = tracks.iter().map(|t| t.active).collect();
+        let Some(e) = next else { break };
+        if !now.contains(&true) {
+            break;
+        }
+        if now != active {
+            active = now;
+            mask = mask_of(&active, dev)?;
+            pop = done;
+            opt = opt_done;
+            train_epoch(setup, train, &mut pop, &mut opt, e, &mask)?;
+        }
+    }
+    Ok(())
+}
+
+/// One epoch of minibatch steps, in the schedule's order for `epoch`.
+fn train_epoch(
+    setup: &Setup,
+    train: &Tensors,
+    pop: &mut Population,
+    opt: &mut OptState,
+    epoch: u32,
+    mask: &Tensor,
+) -> Result<()> {
+    let arch = &setup.arch;
+    for rows in schedule::batches(train.n, setup.batch_size, setup.order_seed, epoch) {
+        let (xb, tb) = train.rows(&rows)?;
+        let f = pop.forward_lean(arch, &xb, &tb)?;
+        let g = pop.backward(arch, &xb, &f, &tb)?;
+        step(pop, opt, &g.flat(), mask)?;
+    }
+    Ok(())
 }
 
 fn step(pop: &mut Population, opt: &mut OptState, grads: &[Tensor], mask: &Tensor) -> Result<()> {
@@ -243,7 +326,7 @@ fn evaluate(
     let train_ok = arch.head.correct(&fwd.head.output, &train.labels)?;
     let (test_loss, test_ok) = match test {
         Some(t) => {
-            let f = pop.forward(arch, &t.x, &t.targets)?;
+            let f = pop.forward_head_only(arch, &t.x, &t.targets)?;
             (
                 Some(to_f64(&f.head.loss)?),
                 Some(arch.head.correct(&f.head.output, &t.labels)?),
@@ -313,8 +396,13 @@ fn record_layers(
 }
 
 fn mask_tensor(tracks: &[Track], dev: &Device) -> Result<Tensor> {
-    let m: Vec<u8> = tracks.iter().map(|t| t.active as u8).collect();
-    Tensor::from_vec(m, (tracks.len(), 1, 1), dev)
+    let active: Vec<bool> = tracks.iter().map(|t| t.active).collect();
+    mask_of(&active, dev)
+}
+
+fn mask_of(active: &[bool], dev: &Device) -> Result<Tensor> {
+    let m: Vec<u8> = active.iter().map(|&a| a as u8).collect();
+    Tensor::from_vec(m, (active.len(), 1, 1), dev)
 }
 
 fn to_f64(t: &Tensor) -> Result<Vec<f64>> {

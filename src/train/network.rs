@@ -18,7 +18,8 @@ pub struct Population {
 
 /// Everything the backward pass needs from a forward pass.
 pub struct Forward {
-    /// Pre-activations of the hidden layers, [P, N, width] each.
+    /// Pre-activations of the hidden layers, [P, N, width] each; empty after a lean pass
+    /// ([`Population::forward_lean`]).
     pub hidden_z: Vec<Tensor>,
     /// Activations of the hidden layers.
     pub hidden_a: Vec<Tensor>,
@@ -66,6 +67,15 @@ impl Population {
         Ok(Population { weights, biases })
     }
 
+    /// A copy with storage of its own: an in-place step on either leaves the other as it was.
+    pub fn deep_copy(&self) -> Result<Self> {
+        let copy = |ts: &[Tensor]| ts.iter().map(|t| t.copy()).collect::<Result<Vec<_>>>();
+        Ok(Population {
+            weights: copy(&self.weights)?,
+            biases: copy(&self.biases)?,
+        })
+    }
+
     pub fn size(&self) -> usize {
         self.weights[0].dims()[0]
     }
@@ -85,16 +95,61 @@ impl Population {
 
     /// Runs the population on inputs `x` [N, in] and scores the outputs against `targets` [N, K].
     pub fn forward(&self, arch: &Architecture, x: &Tensor, targets: &Tensor) -> Result<Forward> {
+        self.run_forward(arch, x, targets, false, true)
+    }
+
+    /// [`Population::forward_lean`] that keeps no hidden layer at all (`hidden_z` and
+    /// `hidden_a` are empty): for scoring, where only the head counts. Each layer's output is
+    /// freed as soon as the next one is computed.
+    pub fn forward_head_only(
+        &self,
+        arch: &Architecture,
+        x: &Tensor,
+        targets: &Tensor,
+    ) -> Result<Forward> {
+        self.run_forward(arch, x, targets, arch.activation == Activation::Relu, false)
+    }
+
+    /// [`Population::forward`] for training and scoring: the same numbers, but with ReLU the
+    /// bias and the activation are one pass and the pre-activations are not kept
+    /// (`hidden_z` is then empty; [`Population::backward`] needs only the activations).
+    pub fn forward_lean(
+        &self,
+        arch: &Architecture,
+        x: &Tensor,
+        targets: &Tensor,
+    ) -> Result<Forward> {
+        self.run_forward(arch, x, targets, arch.activation == Activation::Relu, true)
+    }
+
+    fn run_forward(
+        &self,
+        arch: &Architecture,
+        x: &Tensor,
+        targets: &Tensor,
+        fused_relu: bool,
+        keep: bool,
+    ) -> Result<Forward> {
         let (n, inputs) = x.dims2()?;
         let p = self.size();
         let mut hidden_z = Vec::with_capacity(arch.depth);
         let mut hidden_a = Vec::with_capacity(arch.depth);
         let mut h = x.broadcast_as((p, n, inputs))?;
         for l in 0..arch.depth {
-            let z = super::ops::add_bias(&h.matmul(&self.weights[l])?, &self.biases[l])?;
-            let a = arch.activation.forward(&z)?;
-            hidden_z.push(z);
-            hidden_a.push(a.clone());
+            let hw = h.matmul(&self.weights[l])?;
+            let a = if fused_relu {
+                super::ops::add_bias_relu(&hw, &self.biases[l])?
+            } else {
+                let z = super::ops::add_bias(&hw, &self.biases[l])?;
+                let a = arch.activation.forward(&z)?;
+                if keep {
+                    hidden_z.push(z);
+                }
+                a
+            };
+            if keep {
+                hidden_a.push(a.clone());
+            }
             h = a;
         }
         let out_z = super::ops::add_bias(
@@ -131,11 +186,11 @@ impl Population {
                 fwd.hidden_a[l - 1].transpose(1, 2)?
             };
             gw[l] = Some(input_t.matmul(&dz)?);
-            gb[l] = Some(dz.sum_keepdim(1)?);
+            gb[l] = Some(super::ops::sum_rows(&dz)?);
             if l > 0 {
                 let da = dz.matmul(&self.weights[l].transpose(1, 2)?)?;
                 dz = if arch.activation == Activation::Relu {
-                    super::ops::relu_backward(&da, &fwd.hidden_z[l - 1])?
+                    super::ops::relu_backward(&da, &fwd.hidden_a[l - 1])?
                 } else {
                     let d = arch
                         .activation

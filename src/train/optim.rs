@@ -161,7 +161,9 @@ fn positive(p: &mut Params, key: &'static str, default: f64) -> std::result::Res
     Ok(x)
 }
 
-/// An optimizer's running state for a list of parameter tensors.
+/// An optimizer's running state for a list of parameter tensors. A clone is a snapshot: the
+/// state's tensors are replaced at each step, never written in place.
+#[derive(Clone)]
 pub struct OptState {
     opt: Optimizer,
     step: u32,
@@ -193,11 +195,19 @@ impl OptState {
 
     /// One step: `params[i] -= update(grads[i])`, only where `mask` is 1. `mask` is u8 and
     /// broadcasts against every parameter tensor ([P, 1, 1] for [P, rows, cols] parameters).
+    /// Plain SGD with every member on writes into the parameters' storage (tensors that share
+    /// it see the step); the other rules replace the tensors in `params`.
     pub fn step(&mut self, params: &mut [Tensor], grads: &[Tensor], mask: &Tensor) -> Result<()> {
         self.step += 1;
         // Most steps move every member: then the select would pick every new value anyway.
         let all = mask.min_all()?.to_scalar::<u8>()? == 1;
         for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
+            if let (Optimizer::Sgd { lr }, true, true) = (self.opt, all, p.is_contiguous()) {
+                // The same bits as `p.sub(&g.affine(lr, 0.0))` below, in one pass and without
+                // a new tensor.
+                super::ops::sgd_step_in_place(p, g, lr)?;
+                continue;
+            }
             let delta = match self.opt {
                 Optimizer::Sgd { lr } => g.affine(lr, 0.0)?,
                 Optimizer::Momentum {
