@@ -267,7 +267,7 @@ fn run_spec(args: RunArgs) -> Result<()> {
     let report = run::run(&plan, Some(&args.spec), &opts)?;
     let (summary, written) = crate::analyze::finish(&report.dir, threads)?;
     print_out(&format!(
-        "{}\n{} trials trained in {:.1} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, {}manifest.json)\n{}\n",
+        "{}\n{} trials trained in {:.2} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, {}manifest.json)\n{}\n",
         crate::analyze::summary::table(&summary.cells, 40),
         report.trained,
         report.seconds,
