@@ -11,15 +11,23 @@
 const LN2_HI: f32 = 0.693_359_4;
 const LN2_LO: f32 = -2.121_944_4e-4;
 
-/// e^x. Overflows to +∞ above 88.3 (a little below f32's own limit of 88.72, where the
-/// result would need a 2^128 scale) and underflows to 0 below −87.3; NaN stays NaN.
+/// 1.5 · 2^23 + 127: adding it to a float below 2^22 in size rounds that float to an integer
+/// and leaves the integer plus the exponent bias in the low mantissa bits.
+const ROUND_BIASED: f32 = 12_583_039.0;
+
+/// e^x. Overflows to +∞ from 88.38 (a little below f32's own limit of 88.72, where the
+/// result would need a 2^128 scale) and underflows to 0 below −87.68; NaN stays NaN.
+///
+/// x = n ln 2 + r with n = round(x log2 e) and |r| ≤ ln 2 / 2; e^r is Cephes's polynomial and
+/// 2^n is built in the exponent bits. The saturations fall out of the clamp: n = 128 makes
+/// 2^n the bits of +∞ and n = −127 those of 0, so no compare-and-select follows, and a NaN
+/// passes the clamp (its compares are false) and every operation after it.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    // max/min rather than clamp: they also turn NaN into a number, so the conversion below
-    // always sees a small integer (NaN is restored at the end).
-    #[allow(clippy::manual_clamp)]
-    let xc = x.max(-87.3).min(88.3);
-    let n = xc.mul_add(std::f32::consts::LOG2_E, 0.5).floor();
+    let xc = if x < -88.0 { -88.0 } else { x };
+    let xc = if xc > 88.8 { 88.8 } else { xc };
+    let t = xc.mul_add(std::f32::consts::LOG2_E, ROUND_BIASED);
+    let n = t - ROUND_BIASED;
     let r = n.mul_add(-LN2_LO, n.mul_add(-LN2_HI, xc));
     let r2 = r * r;
     let mut p = 1.987_569_1e-4f32;
@@ -29,18 +37,9 @@ pub fn exp(x: f32) -> f32 {
     p = p.mul_add(r, 1.666_666_5e-1);
     p = p.mul_add(r, 0.5);
     let y = p.mul_add(r2, r) + 1.0;
-    // `as i32` saturates, and LLVM does not vectorize that; n is an integer in [−126, 127].
-    // SAFETY: n is finite and within i32's range, as above.
-    let n = unsafe { n.to_int_unchecked::<i32>() };
-    let scale = f32::from_bits(((n + 127) as u32) << 23);
-    let y = y * scale;
-    let y = if x > 88.3 { f32::INFINITY } else { y };
-    let y = if x < -87.3 { 0.0 } else { y };
-    if x.is_nan() {
-        x
-    } else {
-        y
-    }
+    // The low bits of t hold n + 127 in [0, 255]; shifted into the exponent field they are
+    // 2^n (0 for n = −127, +∞ for n = 128).
+    y * f32::from_bits(t.to_bits() << 23)
 }
 
 /// ln x for x > 0 (the kernel only takes logs of sums of exponentials, which are ≥ 1);
@@ -121,7 +120,7 @@ mod tests {
 
     #[test]
     fn exp_is_within_two_ulps_of_libm() {
-        let worst = grid(-87.0, 88.0, 400_000)
+        let worst = grid(-87.3, 88.37, 400_000)
             .map(|x| ulps(exp(x), (x as f64).exp()))
             .fold(0.0, f64::max);
         assert!(worst <= 2.0, "{worst} ulps");
@@ -131,6 +130,12 @@ mod tests {
         assert_eq!(exp(-100.0), 0.0);
         assert_eq!(exp(f32::NEG_INFINITY), 0.0);
         assert!(exp(f32::NAN).is_nan());
+        // The saturation edges, where 2^n leaves the normal range.
+        assert!(exp(88.37).is_finite());
+        assert_eq!(exp(88.38), f32::INFINITY);
+        let tiny = exp(-87.5);
+        assert!(tiny > 0.0 && (tiny as f64 / (-87.5f64).exp() - 1.0).abs() < 1e-5);
+        assert_eq!(exp(-87.7), 0.0);
     }
 
     #[test]
