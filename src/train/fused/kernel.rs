@@ -407,6 +407,7 @@ fn pass<const L: usize>(
             d.y[r],
             nb,
             &mut out,
+            false,
         );
         if backward {
             backprop(pr, p, x, w);
@@ -464,33 +465,42 @@ macro_rules! lanes {
     };
 }
 
-/// a = f(z).
+/// a = f(z), lane by lane over slices of equal length: one network-unit's vector, or a
+/// group of rows' units at once, whose independent exp chains the processor overlaps.
 #[inline(always)]
-pub(super) fn activate<const L: usize>(act: Act, z: &V<L>, a: &mut V<L>) {
+pub(super) fn activate(act: Act, z: &[f32], a: &mut [f32]) {
+    let z = &z[..a.len()];
+    macro_rules! each {
+        (|$z:ident| $f:expr) => {
+            for (a, &$z) in a.iter_mut().zip(z) {
+                *a = $f;
+            }
+        };
+    }
     match act {
-        Act::Linear => *a = *z,
-        Act::Sigmoid => lanes!(a, |q| math::sigmoid(z[q])),
-        Act::Tanh => lanes!(a, |q| math::tanh(z[q])),
-        Act::Relu => lanes!(a, |q| if z[q] > 0.0 { z[q] } else { 0.0 }),
-        Act::LeakyRelu(s) => lanes!(a, |q| if z[q] > 0.0 { z[q] } else { s * z[q] }),
-        Act::Elu(alpha) => lanes!(a, |q| {
-            let neg = alpha * (math::exp(z[q]) - 1.0);
-            if z[q] > 0.0 {
-                z[q]
+        Act::Linear => a.copy_from_slice(z),
+        Act::Sigmoid => each!(|z| math::sigmoid(z)),
+        Act::Tanh => each!(|z| math::tanh(z)),
+        Act::Relu => each!(|z| if z > 0.0 { z } else { 0.0 }),
+        Act::LeakyRelu(s) => each!(|z| if z > 0.0 { z } else { s * z }),
+        Act::Elu(alpha) => each!(|z| {
+            let neg = alpha * (math::exp(z) - 1.0);
+            if z > 0.0 {
+                z
             } else {
                 neg
             }
         }),
-        Act::Selu(lambda, alpha) => lanes!(a, |q| {
-            let neg = (lambda * alpha) * (math::exp(z[q]) - 1.0);
-            if z[q] > 0.0 {
-                lambda * z[q]
+        Act::Selu(lambda, alpha) => each!(|z| {
+            let neg = (lambda * alpha) * (math::exp(z) - 1.0);
+            if z > 0.0 {
+                lambda * z
             } else {
                 neg
             }
         }),
-        Act::Silu => lanes!(a, |q| z[q] * math::sigmoid(z[q])),
-        Act::Softsign => lanes!(a, |q| z[q] / (1.0 + z[q].abs())),
+        Act::Silu => each!(|z| z * math::sigmoid(z)),
+        Act::Softsign => each!(|z| z / (1.0 + z.abs())),
     }
 }
 
@@ -523,7 +533,9 @@ pub(super) fn derivative<const L: usize>(act: Act, z: &V<L>, a: &V<L>, d: &mut V
 }
 
 /// Scores one row's output pre-activations `z` against its targets `t` and label `y`:
-/// leaves the outputs in `o` and dLoss/dz of the batch mean (`nb` rows) in `delta`.
+/// leaves the outputs in `o` and dLoss/dz of the batch mean (`nb` rows) in `delta`. With
+/// `ready`, a sigmoid-MSE head's outputs are already in `o` (computed for several rows at
+/// once by the caller).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn head<const L: usize>(
@@ -535,6 +547,7 @@ pub(super) fn head<const L: usize>(
     y: u32,
     nb: f32,
     acc: &mut Pass<L>,
+    ready: bool,
 ) {
     let k = z.len();
     let per_entry = 1.0 / (nb * k as f32);
@@ -545,7 +558,9 @@ pub(super) fn head<const L: usize>(
                 let (zj, tj) = (z[j], t[j]);
                 let oj = &mut o[j];
                 if sig {
-                    lanes!(oj, |q| math::sigmoid(zj[q]));
+                    if !ready {
+                        activate(Act::Sigmoid, &zj, oj);
+                    }
                 } else {
                     *oj = zj;
                 }
@@ -727,6 +742,26 @@ pub(super) fn update<const L: usize>(
     mask: &[bool; L],
     step: u32,
 ) {
+    // With a mask the compiler stores through masked vector stores, which AMD processors
+    // run microcoded (a seventh of a 2-2-1 epoch); while every lane trains, as in most
+    // epochs, a constant mask folds away and the stores are plain.
+    if mask.iter().all(|&m| m) {
+        step_lanes(opt, p, grads, first, second, &[true; L], step);
+    } else {
+        step_lanes(opt, p, grads, first, second, mask, step);
+    }
+}
+
+#[inline(always)]
+fn step_lanes<const L: usize>(
+    opt: Opt,
+    p: &mut [V<L>],
+    grads: &[V<L>],
+    first: &mut [V<L>],
+    second: &mut [V<L>],
+    mask: &[bool; L],
+    step: u32,
+) {
     match opt {
         Opt::Sgd { lr } => {
             for (pj, gj) in p.iter_mut().zip(grads) {
@@ -827,33 +862,15 @@ fn observe<const L: usize>(
         vals[3][q] = th;
         let ok = vals[0][q].is_finite() && tl.is_finite();
         live[q] = tr.active[q] && ok;
-        tr.run[q] = if tr.active[q] { epoch } else { tr.run[q] };
         met[q] = vals[0][q] <= bounds.0 && train.hits[q] >= bounds.1;
         event |= tr.active[q] && (!ok || (met[q] && !tr.reached[q]));
-        for (s, v) in vals.iter().enumerate() {
-            tr.last[s][q] = if live[q] { v[q] } else { tr.last[s][q] };
-        }
-        tr.best[0][q] = if live[q] {
-            tr.best[0][q].min(vals[0][q])
-        } else {
-            tr.best[0][q]
-        };
-        tr.best[1][q] = if live[q] {
-            tr.best[1][q].max(vals[1][q])
-        } else {
-            tr.best[1][q]
-        };
-        tr.best[2][q] = if live[q] {
-            tr.best[2][q].min(vals[2][q])
-        } else {
-            tr.best[2][q]
-        };
-        tr.best[3][q] = if live[q] {
-            tr.best[3][q].max(vals[3][q])
-        } else {
-            tr.best[3][q]
-        };
-        tr.seen[q] |= live[q];
+    }
+    // As in `update`: while every lane is live, constant masks keep the stores plain.
+    if live.iter().all(|&l| l) {
+        keep(tr, epoch, &vals, &[true; L], &[true; L]);
+    } else {
+        let active = tr.active;
+        keep(tr, epoch, &vals, &live, &active);
     }
     let metrics = |q: usize| Metrics {
         train_loss: vals[0][q] as f64,
@@ -888,6 +905,45 @@ fn observe<const L: usize>(
                 }
             }
         }
+    }
+}
+
+/// Records an epoch's scores `vals` (train loss and hits, test loss and hits) as the last and
+/// best of the `live` lanes, and the epoch as the last run of the `active` ones.
+#[inline(always)]
+fn keep<const L: usize>(
+    tr: &mut Tracks<L>,
+    epoch: u32,
+    vals: &[V<L>; 4],
+    live: &[bool; L],
+    active: &[bool; L],
+) {
+    for q in 0..L {
+        tr.run[q] = if active[q] { epoch } else { tr.run[q] };
+        for (s, v) in vals.iter().enumerate() {
+            tr.last[s][q] = if live[q] { v[q] } else { tr.last[s][q] };
+        }
+        tr.best[0][q] = if live[q] {
+            tr.best[0][q].min(vals[0][q])
+        } else {
+            tr.best[0][q]
+        };
+        tr.best[1][q] = if live[q] {
+            tr.best[1][q].max(vals[1][q])
+        } else {
+            tr.best[1][q]
+        };
+        tr.best[2][q] = if live[q] {
+            tr.best[2][q].min(vals[2][q])
+        } else {
+            tr.best[2][q]
+        };
+        tr.best[3][q] = if live[q] {
+            tr.best[3][q].max(vals[3][q])
+        } else {
+            tr.best[3][q]
+        };
+        tr.seen[q] |= live[q];
     }
 }
 

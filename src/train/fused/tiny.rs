@@ -13,13 +13,17 @@
 // Loops index several arrays in lockstep by lane or unit; index loops keep that plain.
 #![allow(clippy::needless_range_loop)]
 
-use super::kernel::{self, Data, Engine, Lane, Pass, Problem, V};
+use super::kernel::{self, Act, Data, Engine, Lane, Out, Pass, Problem, V};
 
 /// Networks per block in cohorts of more than `kernel::SMALL`: four AVX2 vectors (or two
 /// AVX-512 ones) of independent networks, so the processor overlaps four chains of dependent
 /// operations (the exp polynomial's above all). On the seed study 32 measured fastest of 8,
 /// 16, 32 and 64.
 pub const WIDE: usize = 32;
+
+/// Rows that go forward together (`Tiny::pass`): the seed study's four XOR rows are one
+/// group.
+const GROUP: usize = 4;
 
 /// Trains one block of `L` networks of a shape this module is built for.
 pub type BlockFn<const L: usize> = fn(&Problem, &mut [V<L>]) -> Vec<Lane>;
@@ -166,82 +170,109 @@ impl<const L: usize, const I: usize, const H: usize, const O: usize, const P: us
         let (w0, b0) = (0, I * H);
         let (w1, b1) = (b0 + H, b0 + H + H * O);
         // The gradient accumulates in place: a block of 32 networks' gradient is 36 vectors,
-        // more than the registers, and copying it in costs 3% of a pass.
+        // more than the registers. (Accumulating one vector of networks at a time in registers
+        // measured slower: fewer independent chains to overlap.)
         let g = &mut self.grads;
         if backward {
             *g = [[0.0f32; L]; P];
         }
         let mut out = Pass::new();
         let nb = rows.len() as f32;
-        for &r in rows {
-            let r = r as usize;
-            let x: &[f32; I] = d.x[r * I..][..I].try_into().expect("I inputs");
-            let t = &d.t[r * O..][..O];
-
-            let mut z = [[0.0f32; L]; H];
-            let mut a = [[0.0f32; L]; H];
-            for j in 0..H {
-                let mut acc = p[b0 + j];
-                for i in 0..I {
-                    let wij = &p[w0 + i * H + j];
-                    for q in 0..L {
-                        acc[q] = wij[q].mul_add(x[i], acc[q]);
-                    }
-                }
-                z[j] = acc;
-                kernel::activate(pr.act, &acc, &mut a[j]);
-            }
-            let mut zo = [[0.0f32; L]; O];
-            for j in 0..O {
-                let mut acc = p[b1 + j];
-                for i in 0..H {
-                    let wij = &p[w1 + i * O + j];
-                    for q in 0..L {
-                        acc[q] = wij[q].mul_add(a[i][q], acc[q]);
-                    }
-                }
-                zo[j] = acc;
-            }
-            let mut o = [[0.0f32; L]; O];
-            let mut dout = [[0.0f32; L]; O];
-            kernel::head(pr.out, &zo, &mut o, &mut dout, t, d.y[r], nb, &mut out);
-            if !backward {
-                continue;
-            }
-
-            for j in 0..O {
-                for q in 0..L {
-                    g[b1 + j][q] += dout[j][q];
-                }
-            }
-            let mut dh = [[0.0f32; L]; H];
-            for i in 0..H {
-                let h = a[i];
-                let mut back = [0.0f32; L];
-                for j in 0..O {
-                    let dj = dout[j];
-                    let wij = &p[w1 + i * O + j];
-                    let gij = &mut g[w1 + i * O + j];
-                    for q in 0..L {
-                        gij[q] = dj[q].mul_add(h[q], gij[q]);
-                        back[q] = wij[q].mul_add(dj[q], back[q]);
-                    }
-                }
-                kernel::derivative(pr.act, &z[i], &a[i], &mut dh[i]);
-                for q in 0..L {
-                    dh[i][q] *= back[q];
-                }
-            }
-            for j in 0..H {
-                for q in 0..L {
-                    g[b0 + j][q] += dh[j][q];
-                }
-            }
-            for i in 0..I {
+        // A group's rows go forward together: each layer's activation then runs over all their
+        // units in one loop, whose iterations are independent chains of the exp polynomial that
+        // the processor overlaps; row by row, it waited on each chain's latency. The gradient
+        // still accumulates row after row, in the general engine's order.
+        let ready = pr.out == Out::SigmoidMse;
+        for group in rows.chunks(GROUP) {
+            let m = group.len();
+            let mut z = [[[0.0f32; L]; H]; GROUP];
+            for (k, &r) in group.iter().enumerate() {
+                let x = &d.x[r as usize * I..][..I];
                 for j in 0..H {
-                    let gij = &mut g[w0 + i * H + j];
+                    let mut acc = p[b0 + j];
+                    for i in 0..I {
+                        let wij = &p[w0 + i * H + j];
+                        for q in 0..L {
+                            acc[q] = wij[q].mul_add(x[i], acc[q]);
+                        }
+                    }
+                    z[k][j] = acc;
+                }
+            }
+            let mut a = [[[0.0f32; L]; H]; GROUP];
+            kernel::activate(
+                pr.act,
+                z[..m].as_flattened().as_flattened(),
+                a[..m].as_flattened_mut().as_flattened_mut(),
+            );
+            let mut zo = [[[0.0f32; L]; O]; GROUP];
+            for k in 0..m {
+                for j in 0..O {
+                    let mut acc = p[b1 + j];
+                    for i in 0..H {
+                        let wij = &p[w1 + i * O + j];
+                        for q in 0..L {
+                            acc[q] = wij[q].mul_add(a[k][i][q], acc[q]);
+                        }
+                    }
+                    zo[k][j] = acc;
+                }
+            }
+            let mut o = [[[0.0f32; L]; O]; GROUP];
+            if ready {
+                kernel::activate(
+                    Act::Sigmoid,
+                    zo[..m].as_flattened().as_flattened(),
+                    o[..m].as_flattened_mut().as_flattened_mut(),
+                );
+            }
+            for (k, &r) in group.iter().enumerate() {
+                let r = r as usize;
+                let x: &[f32; I] = d.x[r * I..][..I].try_into().expect("I inputs");
+                let t = &d.t[r * O..][..O];
+                let (z, a) = (&z[k], &a[k]);
+                let mut dout = [[0.0f32; L]; O];
+                kernel::head(
+                    pr.out, &zo[k], &mut o[k], &mut dout, t, d.y[r], nb, &mut out, ready,
+                );
+                if !backward {
+                    continue;
+                }
+
+                for j in 0..O {
                     for q in 0..L {
-                        gij[q] = dh[j][q].mul_add(x[i], gij[q]);
+                        g[b1 + j][q] += dout[j][q];
+                    }
+                }
+                let mut dh = [[0.0f32; L]; H];
+                for i in 0..H {
+                    let h = a[i];
+                    let mut back = [0.0f32; L];
+                    for j in 0..O {
+                        let dj = dout[j];
+                        let wij = &p[w1 + i * O + j];
+                        let gij = &mut g[w1 + i * O + j];
+                        for q in 0..L {
+                            gij[q] = dj[q].mul_add(h[q], gij[q]);
+                            back[q] = wij[q].mul_add(dj[q], back[q]);
+                        }
+                    }
+                    kernel::derivative(pr.act, &z[i], &a[i], &mut dh[i]);
+                    for q in 0..L {
+                        dh[i][q] *= back[q];
+                    }
+                }
+                for j in 0..H {
+                    for q in 0..L {
+                        g[b0 + j][q] += dh[j][q];
+                    }
+                }
+                for i in 0..I {
+                    for j in 0..H {
+                        let gij = &mut g[w0 + i * H + j];
+                        for q in 0..L {
+                            gij[q] = dh[j][q].mul_add(x[i], gij[q]);
+                        }
                     }
                 }
             }
@@ -267,7 +298,7 @@ impl<const L: usize, const I: usize, const H: usize, const O: usize, const P: us
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::fused::kernel::{Act, Opt, Out};
+    use crate::train::fused::kernel::Opt;
 
     /// A small data set with `i` inputs and `o` targets per row (one-hot over `o` classes,
     /// or one 0/1 target), deterministic.
