@@ -184,9 +184,12 @@ impl<const L: usize, const I: usize, const H: usize, const O: usize, const P: us
         // still accumulates row after row, in the general engine's order.
         let ready = pr.out == Out::SigmoidMse;
         for group in rows.chunks(GROUP) {
+            // The last group may be short; it repeats its last row to fill the arrays, which
+            // are then written whole, and the compiler drops their zeroing.
             let m = group.len();
             let mut z = [[[0.0f32; L]; H]; GROUP];
-            for (k, &r) in group.iter().enumerate() {
+            for k in 0..GROUP {
+                let r = group[k.min(m - 1)];
                 let x = &d.x[r as usize * I..][..I];
                 for j in 0..H {
                     let mut acc = p[b0 + j];
@@ -202,11 +205,11 @@ impl<const L: usize, const I: usize, const H: usize, const O: usize, const P: us
             let mut a = [[[0.0f32; L]; H]; GROUP];
             kernel::activate(
                 pr.act,
-                z[..m].as_flattened().as_flattened(),
-                a[..m].as_flattened_mut().as_flattened_mut(),
+                z.as_flattened().as_flattened(),
+                a.as_flattened_mut().as_flattened_mut(),
             );
             let mut zo = [[[0.0f32; L]; O]; GROUP];
-            for k in 0..m {
+            for k in 0..GROUP {
                 for j in 0..O {
                     let mut acc = p[b1 + j];
                     for i in 0..H {
@@ -222,8 +225,8 @@ impl<const L: usize, const I: usize, const H: usize, const O: usize, const P: us
             if ready {
                 kernel::activate(
                     Act::Sigmoid,
-                    zo[..m].as_flattened().as_flattened(),
-                    o[..m].as_flattened_mut().as_flattened_mut(),
+                    zo.as_flattened().as_flattened(),
+                    o.as_flattened_mut().as_flattened_mut(),
                 );
             }
             for (k, &r) in group.iter().enumerate() {
