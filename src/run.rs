@@ -16,8 +16,8 @@ use candle_core::{DType, Device};
 use crate::error::{Error, Result};
 use crate::plan::shard::{self, Shard};
 use crate::plan::{Chunk, Plan};
-use crate::record::{self, canonical, lock::Lock, resume, Finished, Manifest, Recorder};
-use crate::train::{self, cohort};
+use crate::record::{self, canonical, lock::Lock, resume, Finished, Manifest, Recorder, Rendered};
+use crate::train::{self, cohort, Outcome};
 
 /// How to run a plan (none of it changes the results).
 #[derive(Clone, Debug, Default)]
@@ -105,8 +105,8 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
     let mut recorder = Recorder::open(&dir, plan, existing.last, existing.in_order)?;
     let bar = progress_bar(todo, opts.progress);
     let mut converged = 0usize;
-    train_all(plan, &chunks, threads, |i, done| {
-        recorder.write(i, &chunks[i], &done, &mut |_, o| {
+    train_all(plan, &chunks, threads, |i, (outcomes, rows)| {
+        recorder.write(&chunks[i], &outcomes, &rows, &mut |_, o| {
             converged += usize::from(o.status == train::Status::Converged);
             bar.inc(1);
         })?;
@@ -128,13 +128,14 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
     })
 }
 
-/// Trains `chunks` on `threads` workers and hands each result to `take` on this thread, in
-/// the order they finish. Stops at the first error.
+/// Trains `chunks` on `threads` workers, which also format their rows, and hands each
+/// chunk's outcomes and rows to `take` on this thread, in the order they finish. Stops at the
+/// first error.
 fn train_all(
     plan: &Plan,
     chunks: &[Chunk],
     threads: usize,
-    mut take: impl FnMut(usize, Finished) -> Result<()>,
+    mut take: impl FnMut(usize, (Vec<Outcome>, Rendered)) -> Result<()>,
 ) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -145,7 +146,7 @@ fn train_all(
     let stop = AtomicBool::new(false);
     // Bounded, so that workers wait for the writer rather than piling finished chunks up in
     // memory when training outruns the disk.
-    let (tx, rx) = mpsc::sync_channel::<(usize, Result<Finished>)>(threads);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Result<(Vec<Outcome>, Rendered)>)>(threads);
     std::thread::scope(|scope| {
         let (next, stop) = (&next, &stop);
         scope.spawn(move || {
@@ -154,7 +155,11 @@ fn train_all(
                 if i >= chunks.len() || stop.load(Ordering::Relaxed) {
                     break;
                 }
-                if tx.send((i, train_chunk(plan, &chunks[i]))).is_err() {
+                let done = train_chunk(plan, &chunks[i]).and_then(|d| {
+                    let rows = d.render(plan, i, &chunks[i])?;
+                    Ok((d.outcomes, rows))
+                });
+                if tx.send((i, done)).is_err() {
                     break;
                 }
             });

@@ -12,7 +12,7 @@ pub mod writer;
 use std::path::Path;
 
 pub use manifest::Manifest;
-pub use writer::{Finished, Recorder};
+pub use writer::{Finished, Recorder, Rendered};
 
 use crate::error::{Error, Result};
 

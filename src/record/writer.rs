@@ -8,7 +8,7 @@
 //! rewriting the files in plan order (`record::canonical`).
 
 use std::fs::{File, OpenOptions};
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::rows;
@@ -24,8 +24,7 @@ pub struct Finished {
     pub seconds: f64,
 }
 
-pub struct Recorder<'a> {
-    plan: &'a Plan,
+pub struct Recorder {
     trials: Csv,
     curves: Csv,
     weights: Csv,
@@ -40,7 +39,7 @@ pub struct Recorder<'a> {
 /// One CSV file opened for appending.
 pub struct Csv {
     path: PathBuf,
-    w: csv::Writer<BufWriter<File>>,
+    w: BufWriter<File>,
 }
 
 impl Csv {
@@ -52,25 +51,111 @@ impl Csv {
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
         let empty = file.metadata().map_err(|e| Error::io(&path, e))?.len() == 0;
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(BufWriter::new(file));
+        let mut csv = Csv {
+            w: BufWriter::new(file),
+            path,
+        };
         if empty {
-            w.write_record(header).map_err(|e| csv_error(&path, e))?;
+            let mut head = Table::new();
+            head.row(header)?;
+            csv.put(&head.bytes()?)?;
         }
-        let mut csv = Csv { path, w };
         csv.flush()?;
         Ok(csv)
     }
 
-    pub fn row(&mut self, row: &[String]) -> Result<()> {
+    /// Appends rows already formatted by a [`Table`].
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
         self.w
-            .write_record(row)
-            .map_err(|e| csv_error(&self.path, e))
+            .write_all(bytes)
+            .map_err(|e| Error::io(&self.path, e))
     }
 
     pub fn flush(&mut self) -> Result<()> {
         self.w.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Rows formatted as CSV in memory, quoted as the `csv` crate quotes.
+struct Table(csv::Writer<Vec<u8>>);
+
+impl Table {
+    fn new() -> Self {
+        Table(
+            csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new()),
+        )
+    }
+
+    fn row<I: AsRef<[u8]>>(&mut self, fields: impl IntoIterator<Item = I>) -> Result<()> {
+        self.0.write_record(fields).map_err(formatting)
+    }
+
+    fn bytes(self) -> Result<Vec<u8>> {
+        self.0
+            .into_inner()
+            .map_err(|e| formatting(e.into_error().into()))
+    }
+}
+
+fn formatting(e: csv::Error) -> Error {
+    Error::Other(format!("formatting a row: {e}"))
+}
+
+/// A finished chunk's rows, formatted for each file [`Recorder::write`] appends to.
+///
+/// The worker that trained the chunk formats them, so formatting runs on every thread and the
+/// one writer only appends bytes (formatting, most of it floats, took longer than training
+/// the seed study).
+pub struct Rendered {
+    trials: Vec<u8>,
+    curves: Vec<u8>,
+    weights: Vec<u8>,
+    vectors: Vec<u8>,
+    timings: Vec<u8>,
+    layers: Vec<u8>,
+}
+
+impl Finished {
+    /// Formats the rows of chunk number `index` of `plan`.
+    pub fn render(&self, plan: &Plan, index: usize, chunk: &Chunk) -> Result<Rendered> {
+        let max_params = plan.spec.weights_max_params as usize;
+        let [mut trials, mut curves, mut weights, mut vectors, mut timings, mut layers] =
+            std::array::from_fn(|_| Table::new());
+        for ((&i, o), m) in chunk.trials.iter().zip(&self.outcomes).zip(&self.members) {
+            let t = &plan.trials[i];
+            for r in rows::curve_rows(t, o) {
+                curves.row(&r)?;
+            }
+            if plan.spec.record_layers {
+                for r in rows::layer_rows(t, o) {
+                    layers.row(&r)?;
+                }
+            }
+            let dims = plan.architecture(t).dims();
+            for r in rows::weight_rows(t, m, &dims) {
+                weights.row(&r)?;
+            }
+            for r in rows::vector_rows(t, m, max_params) {
+                vectors.row(&r)?;
+            }
+            timings.row([
+                rows::trial_id(t),
+                index.to_string(),
+                chunk.trials.len().to_string(),
+                format!("{:.6}", self.seconds),
+            ])?;
+            trials.row(rows::trial_row(plan, t, o))?;
+        }
+        Ok(Rendered {
+            trials: trials.bytes()?,
+            curves: curves.bytes()?,
+            weights: weights.bytes()?,
+            vectors: vectors.bytes()?,
+            timings: timings.bytes()?,
+            layers: layers.bytes()?,
+        })
     }
 }
 
@@ -81,12 +166,11 @@ pub fn csv_error(path: &Path, e: csv::Error) -> Error {
     }
 }
 
-impl<'a> Recorder<'a> {
+impl Recorder {
     /// Opens the files in `dir` for appending after `last`, the plan index of the last trial
     /// already recorded; `in_order` says whether the rows already there are in plan order.
-    pub fn open(dir: &Path, plan: &'a Plan, last: Option<usize>, in_order: bool) -> Result<Self> {
+    pub fn open(dir: &Path, plan: &Plan, last: Option<usize>, in_order: bool) -> Result<Self> {
         Ok(Recorder {
-            plan,
             trials: Csv::append(dir.join("trials.csv"), rows::TRIAL_HEADER)?,
             curves: Csv::append(dir.join("curves.csv"), rows::CURVE_HEADER)?,
             weights: Csv::append(dir.join("weights.csv"), rows::WEIGHT_HEADER)?,
@@ -104,40 +188,22 @@ impl<'a> Recorder<'a> {
         })
     }
 
-    /// Appends chunk number `index` and flushes; calls `written` for each trial.
+    /// Appends the rows of `chunk`, whose trials ended in `outcomes`, and flushes; calls
+    /// `written` for each trial.
     pub fn write(
         &mut self,
-        index: usize,
         chunk: &Chunk,
-        done: &Finished,
+        outcomes: &[Outcome],
+        rows: &Rendered,
         written: &mut dyn FnMut(usize, &Outcome),
     ) -> Result<()> {
-        let pairs = || chunk.trials.iter().zip(&done.outcomes);
-        let max_params = self.plan.spec.weights_max_params as usize;
-        for ((&i, o), m) in pairs().zip(&done.members) {
-            let t = &self.plan.trials[i];
-            for r in rows::curve_rows(t, o) {
-                self.curves.row(&r)?;
-            }
-            if let Some(layers) = &mut self.layers {
-                for r in rows::layer_rows(t, o) {
-                    layers.row(&r)?;
-                }
-            }
-            let dims = self.plan.architecture(t).dims();
-            for r in rows::weight_rows(t, m, &dims) {
-                self.weights.row(&r)?;
-            }
-            for r in rows::vector_rows(t, m, max_params) {
-                self.vectors.row(&r)?;
-            }
-            self.timings.row(&[
-                rows::trial_id(&self.plan.trials[i]),
-                index.to_string(),
-                chunk.trials.len().to_string(),
-                format!("{:.6}", done.seconds),
-            ])?;
+        self.curves.put(&rows.curves)?;
+        if let Some(layers) = &mut self.layers {
+            layers.put(&rows.layers)?;
         }
+        self.weights.put(&rows.weights)?;
+        self.vectors.put(&rows.vectors)?;
+        self.timings.put(&rows.timings)?;
         self.curves.flush()?;
         self.weights.flush()?;
         self.vectors.flush()?;
@@ -145,9 +211,8 @@ impl<'a> Recorder<'a> {
         if let Some(layers) = &mut self.layers {
             layers.flush()?;
         }
-        for (&i, o) in pairs() {
-            self.trials
-                .row(&rows::trial_row(self.plan, &self.plan.trials[i], o))?;
+        self.trials.put(&rows.trials)?;
+        for (&i, o) in chunk.trials.iter().zip(outcomes) {
             if self.last.is_some_and(|l| l > i) {
                 self.in_order = false;
             }
