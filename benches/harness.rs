@@ -49,7 +49,7 @@ fn sampling(c: &mut Criterion) {
 fn training(c: &mut Criterion) {
     initbench::train::single_threaded_kernels();
     let plan = seed_plan(2000);
-    let chunk = plan.chunks(usize::MAX, &|_| true).remove(0);
+    let chunk = plan.chunks(usize::MAX, 1, &|_| true).remove(0);
     assert_eq!(chunk.trials.len(), 700);
     let (split, members) = crowd(&plan, 700);
     let setup = plan.setup(&plan.cohorts[0]);
@@ -145,7 +145,7 @@ fn w2_epoch(c: &mut Criterion) {
         .replace("epochs = 20", "epochs = 1")
         .replace("replicates = 8", "replicates = 1");
     let plan = plan_of(&text, "bench_w2");
-    let chunk = plan.chunks(usize::MAX, &|_| true).remove(0);
+    let chunk = plan.chunks(usize::MAX, 1, &|_| true).remove(0);
     let mut g = c.benchmark_group("train");
     g.sample_size(10);
     g.bench_function("w2 one network, one epoch", |b| {
@@ -157,7 +157,7 @@ fn w2_epoch(c: &mut Criterion) {
 fn recording(c: &mut Criterion) {
     initbench::train::single_threaded_kernels();
     let plan = seed_plan(50);
-    let chunk = plan.chunks(usize::MAX, &|_| true).remove(0);
+    let chunk = plan.chunks(usize::MAX, 1, &|_| true).remove(0);
     let done = train_chunk(&plan, &chunk).unwrap();
     c.bench_function("record/700 trial rows + curves to CSV", |b| {
         b.iter_batched(

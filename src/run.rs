@@ -90,18 +90,22 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
             existing.count
         );
     }
-    let chunk_size = opts.max_cohort.unwrap_or_else(|| {
-        // About four chunks per thread, so threads stay busy until the end, in whole blocks
-        // of the fused kernel where that is more than one block, so little goes to padding.
-        let wide = train::fused::kernel::WIDE;
-        let size = todo.div_ceil(4 * threads).clamp(16, MAX_AUTO_CHUNK);
-        if size > wide {
-            size.div_ceil(wide) * wide
-        } else {
-            size
+    // About four chunks per thread, so threads stay busy until the end, in whole blocks of
+    // the fused kernel where that is more than one block, so little goes to padding (the
+    // general kernel's wide blocks are two of the shaped kernel's).
+    let block = train::fused::tiny::WIDE;
+    let (chunk_size, unit) = match opts.max_cohort {
+        Some(max) => (max, 1),
+        None => {
+            let size = todo.div_ceil(4 * threads).clamp(16, MAX_AUTO_CHUNK);
+            if size > block {
+                (size.div_ceil(block) * block, block)
+            } else {
+                (size, 1)
+            }
         }
-    });
-    let chunks = plan.chunks(chunk_size, &wanted);
+    };
+    let chunks = plan.chunks(chunk_size, unit, &wanted);
     let mut recorder = Recorder::open(&dir, plan, existing.last, existing.in_order)?;
     let bar = progress_bar(todo, opts.progress);
     let mut converged = 0usize;

@@ -302,9 +302,10 @@ fn check(case: u64, g: &Gen) {
         }
     }
 
-    // (f) chunks partition each cohort, in order, in near-equal pieces of at most k
-    for k in [1usize, 3, 1000] {
-        let chunks = p.chunks(k, &|_| true);
+    // (f) chunks partition each cohort, in order, in near-equal pieces of at most k, in whole
+    // units but each cohort's last
+    for (k, unit) in [(1usize, 1usize), (3, 1), (1000, 1), (8, 4), (64, 32)] {
+        let chunks = p.chunks(k, unit, &|_| true);
         let mut per_cohort: Vec<Vec<usize>> = vec![Vec::new(); p.cohorts.len()];
         let mut sizes: Vec<Vec<usize>> = vec![Vec::new(); p.cohorts.len()];
         let mut last_cohort = 0;
@@ -331,7 +332,17 @@ fn check(case: u64, g: &Gen) {
                 sizes[c].iter().min().unwrap(),
                 sizes[c].iter().max().unwrap(),
             );
-            assert!(hi - lo <= 1, "k={k}: uneven chunks {:?}\n{ctx}", sizes[c]);
+            let whole = &sizes[c][..sizes[c].len() - 1];
+            assert!(
+                whole.iter().all(|s| s % unit == 0),
+                "k={k}, unit={unit}: a chunk in part units {:?}\n{ctx}",
+                sizes[c]
+            );
+            assert!(
+                hi - lo < 2 * unit,
+                "k={k}, unit={unit}: uneven chunks {:?}\n{ctx}",
+                sizes[c]
+            );
         }
     }
 }

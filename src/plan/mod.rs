@@ -149,22 +149,27 @@ impl Plan {
     }
 
     /// The trials for which `wanted` holds, cohort by cohort, cut into chunks of at most
-    /// `max` (near-equal sizes). Results do not depend on the chunking; it only balances work
-    /// across threads and bounds memory.
-    pub fn chunks(&self, max: usize, wanted: &dyn Fn(usize) -> bool) -> Vec<Chunk> {
-        let max = max.max(1);
+    /// `max` (a multiple of `unit`) of near-equal sizes in whole units, all but each cohort's
+    /// last: the fused kernel trains blocks of `unit` networks, so a chunk of any other size
+    /// pads a block. Results do not depend on the chunking; it only balances work across
+    /// threads and bounds memory.
+    pub fn chunks(&self, max: usize, unit: usize, wanted: &dyn Fn(usize) -> bool) -> Vec<Chunk> {
+        let unit = unit.max(1);
+        let max_units = (max / unit).max(1);
         let mut out = Vec::new();
         for (c, cohort) in self.cohorts.iter().enumerate() {
             let trials: Vec<usize> = cohort.trials.clone().filter(|&i| wanted(i)).collect();
-            let pieces = trials.len().div_ceil(max);
+            let units = trials.len().div_ceil(unit);
+            let pieces = units.div_ceil(max_units);
             let mut start = 0;
             for k in 0..pieces {
-                let size = trials.len() / pieces + usize::from(k < trials.len() % pieces);
+                let size = (units / pieces + usize::from(k < units % pieces)) * unit;
+                let end = (start + size).min(trials.len());
                 out.push(Chunk {
                     cohort: c,
-                    trials: trials[start..start + size].to_vec(),
+                    trials: trials[start..end].to_vec(),
                 });
-                start += size;
+                start = end;
             }
         }
         out
@@ -377,12 +382,12 @@ mod tests {
     #[test]
     fn chunks_partition_each_cohort() {
         let p = plan("replicates = 7\ninitializer = [\"zeros\", \"he_normal\", \"ones\"]\n");
-        let chunks = p.chunks(4, &|_| true);
+        let chunks = p.chunks(4, 1, &|_| true);
         assert!(chunks
             .iter()
             .all(|c| c.trials.len() <= 4 && !c.trials.is_empty()));
         let covered: Vec<usize> = chunks.iter().flat_map(|c| c.trials.clone()).collect();
-        let odd = p.chunks(4, &|i| i % 2 == 1);
+        let odd = p.chunks(4, 1, &|i| i % 2 == 1);
         let covered_odd: Vec<usize> = odd.iter().flat_map(|c| c.trials.clone()).collect();
         assert_eq!(
             covered_odd,
@@ -391,6 +396,19 @@ mod tests {
         assert_eq!(covered, (0..21).collect::<Vec<_>>());
         let sizes: Vec<usize> = chunks.iter().map(|c| c.trials.len()).collect();
         assert_eq!(sizes, vec![4, 4, 4, 3, 3, 3]);
+        // In whole units of 2 but the cohort's last: 21 trials are 11 units.
+        let sizes: Vec<usize> = p
+            .chunks(4, 2, &|_| true)
+            .iter()
+            .map(|c| c.trials.len())
+            .collect();
+        assert_eq!(sizes, vec![4, 4, 4, 4, 4, 1]);
+        let sizes: Vec<usize> = p
+            .chunks(6, 2, &|_| true)
+            .iter()
+            .map(|c| c.trials.len())
+            .collect();
+        assert_eq!(sizes, vec![6, 6, 6, 3]);
     }
 
     #[test]
