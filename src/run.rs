@@ -6,6 +6,7 @@
 //! holds part of this experiment is resumed: recorded trials are skipped, and the run ends by
 //! putting every file in plan order, so the bytes match an uninterrupted run.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -109,14 +110,42 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
     let mut recorder = Recorder::open(&dir, plan, existing.last, existing.in_order)?;
     let bar = progress_bar(todo, opts.progress);
     let mut converged = 0usize;
-    train_all(plan, &chunks, threads, |i, (outcomes, rows)| {
+    let mut write = |i: usize, (outcomes, rows): (Vec<Outcome>, Rendered)| -> Result<()> {
         recorder.write(&chunks[i], &outcomes, &rows, &mut |_, o| {
             converged += usize::from(o.status == train::Status::Converged);
             bar.inc(1);
         })?;
         bar.set_message(format!("{converged} converged"));
         Ok(())
-    })?;
+    };
+    // Chunks finish out of order. The writer holds one that comes early until those before
+    // it are written, so the files come out in plan order and need no rewrite at the end
+    // (which cost time and, on a million trials, memory). It holds a few at most: past that
+    // (a slow chunk far behind) it writes the earliest it holds, and the run ends with the
+    // plan-order rewrite instead.
+    let hold = 2 * threads;
+    let mut held: BTreeMap<usize, (Vec<Outcome>, Rendered)> = BTreeMap::new();
+    let mut ahead = BTreeSet::new();
+    let mut next = 0;
+    let trained = train_all(plan, &chunks, threads, |i, done| {
+        held.insert(i, done);
+        while let Some(&k) = held.keys().next() {
+            if k != next && held.len() <= hold {
+                break;
+            }
+            write(k, held.remove(&k).expect("held"))?;
+            ahead.insert(k);
+            while ahead.remove(&next) {
+                next += 1;
+            }
+        }
+        Ok(())
+    });
+    // After an error, what is held is still complete results: keep them.
+    for (k, done) in std::mem::take(&mut held) {
+        write(k, done)?;
+    }
+    trained?;
     bar.finish_and_clear();
     if !recorder.in_order() {
         canonical::canonicalize(&dir, plan)?;
@@ -161,7 +190,14 @@ fn train_all(
                 }
                 let done = train_chunk(plan, &chunks[i]).and_then(|d| {
                     let rows = d.render(plan, i, &chunks[i])?;
-                    Ok((d.outcomes, rows))
+                    // The writer needs no more than each trial's status; the rest of the
+                    // chunk is in `rows`, and chunks waiting for the writer stay small.
+                    let mut outcomes = d.outcomes;
+                    for o in &mut outcomes {
+                        o.curve = Vec::new();
+                        o.layers = Vec::new();
+                    }
+                    Ok((outcomes, rows))
                 });
                 if tx.send((i, done)).is_err() {
                     break;

@@ -92,10 +92,15 @@ impl Table {
         self.0.write_record(fields).map_err(formatting)
     }
 
+    /// The formatted rows, without the spare capacity of a grown buffer (chunks' rows wait
+    /// for the writer in memory).
     fn bytes(self) -> Result<Vec<u8>> {
-        self.0
+        let mut bytes = self
+            .0
             .into_inner()
-            .map_err(|e| formatting(e.into_error().into()))
+            .map_err(|e| formatting(e.into_error().into()))?;
+        bytes.shrink_to_fit();
+        Ok(bytes)
     }
 }
 
