@@ -118,31 +118,15 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
         bar.set_message(format!("{converged} converged"));
         Ok(())
     };
-    // Chunks finish out of order. The writer holds one that comes early until those before
-    // it are written, so the files come out in plan order and need no rewrite at the end
-    // (which cost time and, on a million trials, memory). It holds a few at most: past that
-    // (a slow chunk far behind) it writes the earliest it holds, and the run ends with the
-    // plan-order rewrite instead.
-    let hold = 2 * threads;
-    let mut held: BTreeMap<usize, (Vec<Outcome>, Rendered)> = BTreeMap::new();
-    let mut ahead = BTreeSet::new();
-    let mut next = 0;
+    let mut order = Reorder::new(2 * threads);
     let trained = train_all(plan, &chunks, threads, |i, done| {
-        held.insert(i, done);
-        while let Some(&k) = held.keys().next() {
-            if k != next && held.len() <= hold {
-                break;
-            }
-            write(k, held.remove(&k).expect("held"))?;
-            ahead.insert(k);
-            while ahead.remove(&next) {
-                next += 1;
-            }
-        }
-        Ok(())
+        order
+            .push(i, done)
+            .into_iter()
+            .try_for_each(|(k, done)| write(k, done))
     });
     // After an error, what is held is still complete results: keep them.
-    for (k, done) in std::mem::take(&mut held) {
+    for (k, done) in order.rest() {
         write(k, done)?;
     }
     trained?;
@@ -159,6 +143,53 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
         trained: todo,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Puts chunks that finish out of order back in plan order for the writer: it holds one
+/// that comes early until those before it are written, so the files come out in plan order
+/// and need no rewrite at the end (which cost time and, on a million trials, memory). It
+/// holds `hold` at most: past that (a slow chunk far behind) it lets the earliest it holds
+/// go, and the run ends with the plan-order rewrite instead.
+struct Reorder<T> {
+    hold: usize,
+    held: BTreeMap<usize, T>,
+    /// Chunks let go before `next`.
+    ahead: BTreeSet<usize>,
+    /// The first chunk not yet let go.
+    next: usize,
+}
+
+impl<T> Reorder<T> {
+    fn new(hold: usize) -> Self {
+        Reorder {
+            hold,
+            held: BTreeMap::new(),
+            ahead: BTreeSet::new(),
+            next: 0,
+        }
+    }
+
+    /// Takes chunk `i`; returns the chunks to write now, in the order to write them.
+    fn push(&mut self, i: usize, item: T) -> Vec<(usize, T)> {
+        self.held.insert(i, item);
+        let mut out = Vec::new();
+        while let Some(&k) = self.held.keys().next() {
+            if k != self.next && self.held.len() <= self.hold {
+                break;
+            }
+            out.push((k, self.held.remove(&k).expect("held")));
+            self.ahead.insert(k);
+            while self.ahead.remove(&self.next) {
+                self.next += 1;
+            }
+        }
+        out
+    }
+
+    /// What is still held, in plan order.
+    fn rest(self) -> impl Iterator<Item = (usize, T)> {
+        self.held.into_iter()
+    }
 }
 
 /// Trains `chunks` on `threads` workers, which also format their rows, and hands each
@@ -253,4 +284,38 @@ fn progress_bar(total: usize, show: bool) -> indicatif::ProgressBar {
         .expect("valid template"),
     );
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reorder;
+
+    fn keys(v: Vec<(usize, char)>) -> Vec<usize> {
+        v.into_iter().map(|(k, _)| k).collect()
+    }
+
+    #[test]
+    fn chunks_go_out_in_plan_order() {
+        let mut r = Reorder::new(2);
+        assert_eq!(keys(r.push(1, 'b')), Vec::<usize>::new());
+        assert_eq!(keys(r.push(2, 'c')), Vec::<usize>::new());
+        assert_eq!(keys(r.push(0, 'a')), vec![0, 1, 2]);
+        assert_eq!(keys(r.push(3, 'd')), vec![3]);
+        assert_eq!(r.rest().count(), 0);
+    }
+
+    #[test]
+    fn past_the_hold_the_earliest_goes_out_of_order() {
+        let mut r = Reorder::new(2);
+        assert!(r.push(1, 'b').is_empty());
+        assert!(r.push(2, 'c').is_empty());
+        // Chunk 0 is slow: a third held chunk lets 1 go.
+        assert_eq!(keys(r.push(3, 'd')), vec![1]);
+        assert_eq!(keys(r.push(0, 'a')), vec![0, 2, 3]);
+        assert_eq!(keys(r.push(4, 'e')), vec![4]);
+        let mut r = Reorder::new(1);
+        assert!(r.push(2, 'c').is_empty());
+        assert_eq!(keys(r.push(3, 'd')), vec![2]);
+        assert_eq!(keys(r.rest().collect()), vec![3]);
+    }
 }
