@@ -1,10 +1,11 @@
 //! A whole run: plan → train (in parallel) → record, with progress, a manifest, resume and
 //! shards.
 //!
-//! Worker threads take chunks in plan order from a shared counter, train them, and send the
-//! outcomes to the calling thread, the only one that writes files. A folder that already
-//! holds part of this experiment is resumed: recorded trials are skipped, and the run ends by
-//! putting every file in plan order, so the bytes match an uninterrupted run.
+//! Worker threads take chunks in plan order from a shared counter, train them, format their
+//! rows, and send them to the calling thread, the only one that writes files, which puts
+//! them back in plan order. A folder that already holds part of this experiment is resumed:
+//! recorded trials are skipped, and every file ends in plan order, so the bytes match an
+//! uninterrupted run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

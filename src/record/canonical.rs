@@ -1,8 +1,9 @@
 //! Putting result files in plan order, and replacing files atomically.
 //!
-//! Rows go to disk in the order trials finish; afterwards (and when shards are merged) the
-//! files are rewritten in plan order, so a resumed, multi-threaded or sharded run ends with
-//! the same bytes as one uninterrupted run. Rewrites stream: the source is scanned once for
+//! Rows go to disk in plan order where the run can keep it (`run` holds chunks that finish
+//! early for a while); where it could not, and when shards are merged, the files are
+//! rewritten in plan order, so a resumed, multi-threaded or sharded run ends with the same
+//! bytes as one uninterrupted run. Rewrites stream: the source is scanned once for
 //! the byte range of each trial's rows, then the ranges are copied in plan order into a
 //! temporary file that is fsynced and renamed over the original.
 

@@ -4,8 +4,10 @@
 //! first and the trial rows last: a trial counts as recorded once its `trials.csv` row is
 //! complete, so a run killed at any instant loses at most the rows being written, and resume
 //! (`record::resume`) drops anything after the last complete trial row. Chunks finish in any
-//! order; the recorder notes whether rows went out in plan order, and if not the run ends by
-//! rewriting the files in plan order (`record::canonical`).
+//! order, and the run hands them over in plan order (holding early ones, a few at most); the
+//! recorder notes whether rows still went out of plan order (a chunk fell far behind, or a
+//! resumed folder was out of order), and if so the run ends by rewriting the files in plan
+//! order (`record::canonical`).
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
