@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion};
 use initbench::data::Split;
 use initbench::init::{Initializer, Layout};
 use initbench::params::Params;
@@ -160,22 +160,16 @@ fn recording(c: &mut Criterion) {
     let chunk = plan.chunks(usize::MAX, 1, &|_| true).remove(0);
     let done = train_chunk(&plan, &chunk).unwrap();
     c.bench_function("record/700 trial rows + curves to CSV", |b| {
-        b.iter_batched(
-            || (Vec::with_capacity(1 << 20), Vec::with_capacity(1 << 20)),
-            |(a, b): (Vec<u8>, Vec<u8>)| {
-                let mut trials = csv::Writer::from_writer(a);
-                let mut curves = csv::Writer::from_writer(b);
-                for (&i, o) in chunk.trials.iter().zip(&done.outcomes) {
-                    let t = &plan.trials[i];
-                    trials.write_record(rows::trial_row(&plan, t, o)).unwrap();
-                    for r in rows::curve_rows(t, o) {
-                        curves.write_record(r).unwrap();
-                    }
-                }
-                (trials.into_inner().unwrap(), curves.into_inner().unwrap())
-            },
-            BatchSize::SmallInput,
-        )
+        b.iter(|| {
+            let labels = rows::Labels::of(&plan);
+            let (mut trials, mut curves) = (rows::Table::default(), rows::Table::default());
+            for (&i, o) in chunk.trials.iter().zip(&done.outcomes) {
+                let t = &plan.trials[i];
+                rows::trial_row(&mut trials, &plan, &labels, t, o).unwrap();
+                rows::curve_rows(&mut curves, t, o).unwrap();
+            }
+            (trials.bytes().unwrap(), curves.bytes().unwrap())
+        })
     });
 }
 

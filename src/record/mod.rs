@@ -5,6 +5,7 @@ pub mod canonical;
 pub mod lock;
 pub mod manifest;
 pub mod merge;
+pub mod numbers;
 pub mod resume;
 pub mod rows;
 pub mod writer;

@@ -13,7 +13,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::rows;
+use super::rows::{self, Table};
 use crate::error::{Error, Result};
 use crate::plan::{Chunk, Plan};
 use crate::train::{Member, Outcome};
@@ -58,7 +58,7 @@ impl Csv {
             path,
         };
         if empty {
-            let mut head = Table::new();
+            let mut head = Table::default();
             head.row(header)?;
             csv.put(&head.bytes()?)?;
         }
@@ -76,38 +76,6 @@ impl Csv {
     pub fn flush(&mut self) -> Result<()> {
         self.w.flush().map_err(|e| Error::io(&self.path, e))
     }
-}
-
-/// Rows formatted as CSV in memory, quoted as the `csv` crate quotes.
-struct Table(csv::Writer<Vec<u8>>);
-
-impl Table {
-    fn new() -> Self {
-        Table(
-            csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(Vec::new()),
-        )
-    }
-
-    fn row<I: AsRef<[u8]>>(&mut self, fields: impl IntoIterator<Item = I>) -> Result<()> {
-        self.0.write_record(fields).map_err(formatting)
-    }
-
-    /// The formatted rows, without the spare capacity of a grown buffer (chunks' rows wait
-    /// for the writer in memory).
-    fn bytes(self) -> Result<Vec<u8>> {
-        let mut bytes = self
-            .0
-            .into_inner()
-            .map_err(|e| formatting(e.into_error().into()))?;
-        bytes.shrink_to_fit();
-        Ok(bytes)
-    }
-}
-
-fn formatting(e: csv::Error) -> Error {
-    Error::Other(format!("formatting a row: {e}"))
 }
 
 /// A finished chunk's rows, formatted for each file [`Recorder::write`] appends to.
@@ -128,32 +96,25 @@ impl Finished {
     /// Formats the rows of chunk number `index` of `plan`.
     pub fn render(&self, plan: &Plan, index: usize, chunk: &Chunk) -> Result<Rendered> {
         let max_params = plan.spec.weights_max_params as usize;
+        let labels = rows::Labels::of(plan);
         let [mut trials, mut curves, mut weights, mut vectors, mut timings, mut layers] =
-            std::array::from_fn(|_| Table::new());
+            std::array::from_fn(|_| Table::default());
         for ((&i, o), m) in chunk.trials.iter().zip(&self.outcomes).zip(&self.members) {
             let t = &plan.trials[i];
-            for r in rows::curve_rows(t, o) {
-                curves.row(&r)?;
-            }
+            rows::curve_rows(&mut curves, t, o)?;
             if plan.spec.record_layers {
-                for r in rows::layer_rows(t, o) {
-                    layers.row(&r)?;
-                }
+                rows::layer_rows(&mut layers, t, o)?;
             }
             let dims = plan.architecture(t).dims();
-            for r in rows::weight_rows(t, m, &dims) {
-                weights.row(&r)?;
-            }
-            for r in rows::vector_rows(t, m, max_params) {
-                vectors.row(&r)?;
-            }
-            timings.row([
-                rows::trial_id(t),
-                index.to_string(),
-                chunk.trials.len().to_string(),
-                format!("{:.6}", self.seconds),
-            ])?;
-            trials.row(rows::trial_row(plan, t, o))?;
+            rows::weight_rows(&mut weights, t, m, &dims)?;
+            rows::vector_rows(&mut vectors, t, m, max_params)?;
+            timings
+                .id(t)
+                .int(index)
+                .int(chunk.trials.len())
+                .text(&format!("{:.6}", self.seconds))
+                .end()?;
+            rows::trial_row(&mut trials, plan, &labels, t, o)?;
         }
         Ok(Rendered {
             trials: trials.bytes()?,
