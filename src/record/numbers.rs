@@ -77,38 +77,31 @@ const F64_EXACT: f64 = 9_007_199_254_740_992.0;
 /// value. Returns false, having written nothing, if the digits do not fit the buffer.
 fn shortest(out: &mut Vec<u8>, ryu: &str, x: f64, plain: bool) -> bool {
     let s = ryu.as_bytes();
-    let (negative, s) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    let (mantissa, exp) = match s.iter().position(|&c| c == b'e') {
-        Some(at) => (&s[..at], parse_exp(&s[at + 1..])),
-        None => (s, 0),
-    };
     // The significant digits, and where the decimal point falls among them: the value is
     // 0.d₁d₂… × 10^point.
-    let mut digits = [0u8; 24];
-    let mut n = 0;
-    let mut point = exp;
-    let mut seen_point = false;
-    for &c in mantissa {
-        if n == digits.len() {
-            return false;
+    let mut digits = [b'0'; 20];
+    let (mut n, mut point, mut seen_point) = (0, 0i32, false);
+    let negative = s.first() == Some(&b'-');
+    for (i, &c) in s.iter().enumerate().skip(usize::from(negative)) {
+        match c {
+            b'.' => seen_point = true,
+            b'e' => {
+                point += parse_exp(&s[i + 1..]);
+                break;
+            }
+            _ => {
+                point += i32::from(!seen_point);
+                if n == 0 && c == b'0' {
+                    // A leading zero (`0.00123`): not a significant digit.
+                    point -= 1;
+                } else if n == digits.len() {
+                    return false;
+                } else {
+                    digits[n] = c;
+                    n += 1;
+                }
+            }
         }
-        if c == b'.' {
-            seen_point = true;
-            continue;
-        }
-        if !seen_point {
-            point += 1;
-        }
-        if n == 0 && c == b'0' {
-            // A leading zero (`0.00123`): not a significant digit.
-            point -= 1;
-            continue;
-        }
-        digits[n] = c;
-        n += 1;
     }
     while n > 1 && digits[n - 1] == b'0' {
         n -= 1;
@@ -119,74 +112,81 @@ fn shortest(out: &mut Vec<u8>, ryu: &str, x: f64, plain: bool) -> bool {
         digits[n - 1] += 1;
     }
     let digits = &digits[..n];
-    if negative {
-        out.push(b'-');
-    }
-    if !plain {
-        out.push(digits[0]);
-        if n > 1 {
-            out.push(b'.');
-            out.extend_from_slice(&digits[1..]);
+    // Composed on the stack and appended once.
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    let mut put = |bytes: &[u8]| -> bool {
+        let end = len + bytes.len();
+        if end > buf.len() {
+            return false;
         }
-        out.push(b'e');
-        write!(out, "{}", point - 1).expect("writing to memory");
-    } else if point <= 0 {
-        out.extend_from_slice(b"0.");
-        out.extend(std::iter::repeat_n(b'0', (-point) as usize));
-        out.extend_from_slice(digits);
-    } else if point as usize >= n {
-        out.extend_from_slice(digits);
-        out.extend(std::iter::repeat_n(b'0', point as usize - n));
-    } else {
-        out.extend_from_slice(&digits[..point as usize]);
-        out.push(b'.');
-        out.extend_from_slice(&digits[point as usize..]);
+        buf[len..end].copy_from_slice(bytes);
+        len = end;
+        true
+    };
+    let zeros = [b'0'; 32];
+    let mut exp = itoa::Buffer::new();
+    let exp = exp.format(point - 1).as_bytes();
+    let fits = put(if negative { b"-" } else { b"" })
+        && if !plain {
+            put(&digits[..1])
+                && (n == 1 || (put(b".") && put(&digits[1..])))
+                && put(b"e")
+                && put(exp)
+        } else if point <= 0 {
+            (-point) as usize <= zeros.len()
+                && put(b"0.")
+                && put(&zeros[..(-point) as usize])
+                && put(digits)
+        } else if point as usize >= n {
+            point as usize - n <= zeros.len() && put(digits) && put(&zeros[..point as usize - n])
+        } else {
+            put(&digits[..point as usize]) && put(b".") && put(&digits[point as usize..])
+        };
+    if fits {
+        out.extend_from_slice(&buf[..len]);
     }
-    true
+    fits
 }
 
-/// Whether `x` (finite, positive) is exactly (D + ½)·10^k, D being the decimal `digits`:
-/// 2x = (2D + 1)·10^k, checked in integers, with x = m·2^e.
+/// Whether `x` (normal, positive) is exactly (D + ½)·10^k, D being the decimal `digits`:
+/// 2x = (2D + 1)·2^k·5^k. With x = m·2^e, m odd, the powers of 2 agree only if e + 1 = k
+/// (2D + 1 is odd), and then m = (2D + 1)·5^k for k ≥ 0, or m·5^−k = 2D + 1 for k < 0.
 fn halfway_above(x: f64, digits: &[u8], k: i32) -> bool {
     let bits = x.to_bits();
+    let m = (bits & ((1 << 52) - 1)) | (1 << 52);
+    let zeros = m.trailing_zeros();
     let (m, e) = (
-        (bits & ((1 << 52) - 1)) | (1 << 52),
-        ((bits >> 52) & 0x7ff) as i32 - 1075,
+        m >> zeros,
+        ((bits >> 52) & 0x7ff) as i32 - 1075 + zeros as i32,
     );
+    if e + 1 != k || k.unsigned_abs() as usize >= POW5.len() {
+        return false;
+    }
     let d = digits
         .iter()
-        .fold(0u128, |d, &c| d * 10 + u128::from(c - b'0'));
-    let odd = 2 * d + 1;
-    // Both sides as integers times a power of 2 and a power of 5: m·2^(e+1) = odd·2^k·5^k.
-    let (mut left, mut right) = (u128::from(m), odd);
+        .fold(0u64, |d, &c| d * 10 + u64::from(c - b'0'));
+    let (odd, p) = (
+        2 * u128::from(d) + 1,
+        u128::from(POW5[k.unsigned_abs() as usize]),
+    );
     if k >= 0 {
-        match 5u128
-            .checked_pow(k as u32)
-            .and_then(|p| right.checked_mul(p))
-        {
-            Some(r) => right = r,
-            None => return false,
-        }
+        u128::from(m) == odd * p
     } else {
-        match 5u128
-            .checked_pow((-k) as u32)
-            .and_then(|p| left.checked_mul(p))
-        {
-            Some(l) => left = l,
-            None => return false,
-        }
-    }
-    // Now left·2^(e+1) = right·2^k: move the power of 2 to one side.
-    let shift = e + 1 - k;
-    if shift >= 0 {
-        left.checked_shl(shift as u32)
-            .is_some_and(|l| l >> shift == left && l == right)
-    } else {
-        right
-            .checked_shl((-shift) as u32)
-            .is_some_and(|r| r >> -shift == right && r == left)
+        u128::from(m) * p == odd
     }
 }
+
+/// 5^0 … 5^27, the powers of 5 that fit a u64.
+const POW5: [u64; 28] = {
+    let mut p = [1u64; 28];
+    let mut i = 1;
+    while i < 28 {
+        p[i] = p[i - 1] * 5;
+        i += 1;
+    }
+    p
+};
 
 fn parse_exp(s: &[u8]) -> i32 {
     let (sign, s) = match s.split_first() {
@@ -246,6 +246,8 @@ mod tests {
         assert_eq!(text(|o| real(o, 0.75)), "0.75");
         assert_eq!(text(|o| real(o, -0.0)), "-0");
         assert_eq!(text(|o| real(o, 2.0 / 3.0)), "0.6666666666666666");
+        // Exactly halfway between …062 and …063: ryu takes the even one, Rust the larger.
+        assert_eq!(text(|o| real(o, 236.683258056640625)), "236.68325805664063");
         assert_eq!(text(|o| real(o, 3e20)), "3e20");
         assert_eq!(text(|o| real(o, -1.25e-300)), "-1.25e-300");
         assert_eq!(text(|o| real(o, 1e-5)), "0.00001");
