@@ -199,7 +199,8 @@ pub fn main() -> Result<()> {
             Ok(())
         }
         Some(Command::Summarize { dir }) => {
-            let summary = crate::analyze::summarize(&dir)?;
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let summary = crate::analyze::summarize(&dir, threads)?;
             print_out(&format!(
                 "{}\nWrote {}/summary.csv ({} cells) and comparisons.csv ({} pairs)\n",
                 crate::analyze::summary::table(&summary.cells, 40),

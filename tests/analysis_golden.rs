@@ -53,7 +53,7 @@ fn check(name: &str) {
             );
         }
         // `initbench summarize` rewrites the same bytes.
-        initbench::analyze::summarize(&s.dir).unwrap();
+        initbench::analyze::summarize(&s.dir, 2).unwrap();
         for f in &OUTPUTS[..2] {
             assert_eq!(
                 std::fs::read(s.path(f)).unwrap(),

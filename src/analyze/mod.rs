@@ -32,12 +32,7 @@ pub fn finish(dir: &Path, threads: usize) -> Result<(Summarized, Option<crate::r
     let manifest = Manifest::read(&dir.join("manifest.json"))?;
     let cells = trials::read_cells(&dir.join("trials.csv"))?;
     let trials: usize = cells.iter().map(|c| c.n).sum();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .thread_name(|i| format!("initbench-analysis-{i}"))
-        .build()
-        .map_err(|e| crate::error::Error::Other(format!("cannot start threads: {e}")))?;
-    let (summary, mapped) = pool.install(|| {
+    let (summary, mapped) = pool(threads)?.install(|| {
         rayon::join(
             || summarize_cells(dir, &cells, &manifest),
             || {
@@ -65,11 +60,22 @@ pub fn finish(dir: &Path, threads: usize) -> Result<(Summarized, Option<crate::r
 }
 
 /// Writes `summary.csv` and `comparisons.csv` for the results in `dir`, reading `trials.csv`
-/// one row at a time (a cell keeps only its counts, times and accuracies).
-pub fn summarize(dir: &Path) -> Result<Summarized> {
+/// one row at a time (a cell keeps only its counts, times and accuracies), on `threads`
+/// threads (the same results on any number).
+pub fn summarize(dir: &Path, threads: usize) -> Result<Summarized> {
     let manifest = Manifest::read(&dir.join("manifest.json"))?;
     let cells = trials::read_cells(&dir.join("trials.csv"))?;
-    summarize_cells(dir, &cells, &manifest)
+    pool(threads)?.install(|| summarize_cells(dir, &cells, &manifest))
+}
+
+/// The analysis's own threads: the process-wide rayon pool has one thread, since the binary
+/// sets `RAYON_NUM_THREADS=1` for candle's kernels (`train::single_threaded_kernels`).
+fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .thread_name(|i| format!("initbench-analysis-{i}"))
+        .build()
+        .map_err(|e| crate::error::Error::Other(format!("cannot start threads: {e}")))
 }
 
 fn summarize_cells(
