@@ -65,15 +65,17 @@ pub fn bootstrap_mean_ci(
     // A resample's draws first, then its sum: the additions form one chain, which no longer
     // waits on the generator or on a cache miss between them.
     let mut picks = vec![0usize; n];
+    let d = Distinct::of(xs);
     for _ in 0..resamples {
-        for p in picks.iter_mut() {
-            *p = below.draw(&mut rng);
-        }
-        // `Iterator::sum` of f64 starts from −0.0 and adds in order.
-        let mut sum = -0.0;
-        for &i in &picks {
-            sum += xs[i];
-        }
+        below.fill(&mut rng, &mut picks);
+        // `Iterator::sum` of f64 starts from −0.0 and adds in order; a value read through
+        // its byte-sized slot has the same bits as read from `xs`.
+        let sum = match &d.slot {
+            Slot::Byte(slot) => picks
+                .iter()
+                .fold(-0.0, |s, &i| s + d.values[slot[i] as usize]),
+            Slot::Word(_) => picks.iter().fold(-0.0, |s, &i| s + xs[i]),
+        };
         let v = sum / n as f64;
         if v.is_nan() {
             return None;
@@ -100,19 +102,11 @@ pub fn bootstrap_median_ci(
         return None;
     }
     let n = xs.len();
-    // The distinct values in ascending (total) order, and each observation's index among
-    // them. Values equal under `total_cmp` have the same bits, so a sorted resample is these
-    // values repeated by their counts.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
-    let mut distinct: Vec<f64> = Vec::new();
-    let mut slot = vec![0u32; n];
-    for &i in &order {
-        if distinct.last().is_none_or(|d| d.total_cmp(&xs[i]).is_ne()) {
-            distinct.push(xs[i]);
-        }
-        slot[i] = (distinct.len() - 1) as u32;
-    }
+    // A sorted resample is the distinct values repeated by their counts.
+    let Distinct {
+        values: distinct,
+        slot,
+    } = Distinct::of(xs);
     // Type-7 median of n values: order statistics lo and hi (0-based), weight frac.
     let h = (n - 1) as f64 * 0.5;
     let lo = h.floor() as usize;
@@ -126,10 +120,13 @@ pub fn bootstrap_median_ci(
     let mut rng = rng::stream(seed, 0);
     let below = rng::Below::new(n);
     let mut replicates = Vec::with_capacity(resamples);
+    let mut picks = vec![0usize; n];
     for _ in 0..resamples {
         lanes.iter_mut().for_each(|c| *c = 0);
-        for i in 0..n {
-            lanes[(i & 3) * m + slot[below.draw(&mut rng)] as usize] += 1;
+        below.fill(&mut rng, &mut picks);
+        match &slot {
+            Slot::Byte(slot) => count(&picks, slot, &mut lanes, m),
+            Slot::Word(slot) => count(&picks, slot, &mut lanes, m),
         }
         for (d, c) in counts.iter_mut().enumerate() {
             *c = lanes[d] + lanes[m + d] + lanes[2 * m + d] + lanes[3 * m + d];
@@ -157,6 +154,49 @@ pub fn bootstrap_median_ci(
         replicates.push(v);
     }
     interval(replicates, confidence)
+}
+
+/// The distinct values of a sample in ascending (total) order, and each observation's index
+/// among them. Values equal under `total_cmp` have the same bits.
+struct Distinct {
+    values: Vec<f64>,
+    slot: Slot,
+}
+
+/// Indices into the distinct values: bytes when there are at most 256 (accuracies of a few
+/// test rows), so that a resample's random reads stay in cache on large cells.
+enum Slot {
+    Byte(Vec<u8>),
+    Word(Vec<u32>),
+}
+
+impl Distinct {
+    fn of(xs: &[f64]) -> Distinct {
+        let mut order: Vec<usize> = (0..xs.len()).collect();
+        order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+        let mut values: Vec<f64> = Vec::new();
+        let mut slot = vec![0u32; xs.len()];
+        for &i in &order {
+            if values.last().is_none_or(|d| d.total_cmp(&xs[i]).is_ne()) {
+                values.push(xs[i]);
+            }
+            slot[i] = (values.len() - 1) as u32;
+        }
+        let slot = if values.len() <= 256 {
+            Slot::Byte(slot.into_iter().map(|s| s as u8).collect())
+        } else {
+            Slot::Word(slot)
+        };
+        Distinct { values, slot }
+    }
+}
+
+/// Counts a resample's draws `picks` by slot, in four sets of counters used in turn.
+#[inline(always)]
+fn count<T: Copy + Into<u32>>(picks: &[usize], slot: &[T], lanes: &mut [u32], m: usize) {
+    for (i, &p) in picks.iter().enumerate() {
+        lanes[(i & 3) * m + slot[p].into() as usize] += 1;
+    }
 }
 
 /// The percentile interval from the replicates.
@@ -234,8 +274,9 @@ mod tests {
             vec![f64::INFINITY, 1.0, f64::NEG_INFINITY],
             vec![f64::INFINITY, 1.0, 2.0, 3.0],
         ];
-        for n in [2usize, 3, 10, 11, 57, 200] {
-            // Continuous values, and values on a coarse grid (many ties, like accuracies).
+        for n in [2usize, 3, 10, 11, 57, 200, 300] {
+            // Continuous values (past 256 distinct ones, their slots are no longer bytes), and
+            // values on a coarse grid (many ties, like accuracies).
             cases.push((0..n).map(|_| rng::normal(&mut r)).collect());
             cases.push((0..n).map(|_| rng::below(&mut r, 5) as f64 / 4.0).collect());
         }
