@@ -245,6 +245,39 @@ pub(super) trait Engine<const L: usize> {
     fn step(&mut self, pr: &Problem, p: &mut [V<L>], mask: &[bool; L], step: u32);
 }
 
+/// A block's gradient and optimizer moments as fixed arrays, for engines shaped at compile
+/// time (`P` parameters).
+pub(super) struct Moments<const L: usize, const P: usize> {
+    pub grads: [V<L>; P],
+    first: [V<L>; P],
+    second: [V<L>; P],
+}
+
+impl<const L: usize, const P: usize> Moments<L, P> {
+    pub(super) fn new() -> Self {
+        Moments {
+            grads: [[0.0; L]; P],
+            first: [[0.0; L]; P],
+            second: [[0.0; L]; P],
+        }
+    }
+
+    /// [`Engine::step`] along `grads`.
+    #[inline(always)]
+    pub(super) fn step(&mut self, pr: &Problem, p: &mut [V<L>], mask: &[bool; L], step: u32) {
+        let p: &mut [V<L>; P] = p.try_into().expect("one block's parameters");
+        update(
+            pr.opt,
+            p,
+            &self.grads,
+            &mut self.first,
+            &mut self.second,
+            mask,
+            step,
+        );
+    }
+}
+
 /// Scratch space for one block of any shape.
 struct Work<const L: usize> {
     lay: Layout,
@@ -850,21 +883,29 @@ fn observe<const L: usize>(
         None => (1.0, 1.0),
     };
     let bounds = tr.bounds;
+    // Plain loops over lanes, each simple enough that it compiles to vector instructions at
+    // every block width (one loop doing all of this stayed scalar at 16 lanes).
     let mut vals = [[0.0; L]; 4];
-    let mut live = [false; L];
-    let mut met = [false; L];
-    let mut event = false;
     for q in 0..L {
         vals[0][q] = train.loss[q] * train_scale;
         vals[1][q] = train.hits[q];
-        let (tl, th) = test.map_or((0.0, 0.0), |t| (t.loss[q] * test_scale, t.hits[q]));
-        vals[2][q] = tl;
-        vals[3][q] = th;
-        let ok = vals[0][q].is_finite() && tl.is_finite();
-        live[q] = tr.active[q] && ok;
-        met[q] = vals[0][q] <= bounds.0 && train.hits[q] >= bounds.1;
-        event |= tr.active[q] && (!ok || (met[q] && !tr.reached[q]));
     }
+    if let Some(t) = test {
+        for q in 0..L {
+            vals[2][q] = t.loss[q] * test_scale;
+            vals[3][q] = t.hits[q];
+        }
+    }
+    let mut live = [false; L];
+    let mut met = [false; L];
+    let mut event = 0u8;
+    for q in 0..L {
+        let ok = vals[0][q].is_finite() & vals[2][q].is_finite();
+        live[q] = tr.active[q] & ok;
+        met[q] = (vals[0][q] <= bounds.0) & (vals[1][q] >= bounds.1);
+        event |= u8::from(tr.active[q] & (!ok | (met[q] & !tr.reached[q])));
+    }
+    let event = event != 0;
     // As in `update`: while every lane is live, constant masks keep the stores plain.
     if live.iter().all(|&l| l) {
         keep(tr, epoch, &vals, &[true; L], &[true; L]);

@@ -11,6 +11,8 @@
 //! Which path a cohort takes depends only on its setup, never on how many members share
 //! it, so results still depend only on the spec and the seed.
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 pub mod kernel;
 pub mod math;
 pub mod tiny;

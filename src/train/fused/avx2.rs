@@ -1,0 +1,477 @@
+//! The seed notebook's network in AVX2 registers: one hidden layer of sigmoid units and one
+//! sigmoid output under MSE.
+//!
+//! [`tiny`](super::tiny) writes its loops over `[f32; L]` lanes and leaves the vectors to the
+//! compiler, which keeps a block's parameters, activations and gradient in arrays in memory:
+//! on a 2-2-1 network four in ten of its instructions were loads, stores and copies. Here
+//! each value is an `__m256` of 8 networks and a piece is two of them: a group of rows goes
+//! forward with its sigmoids back to back (independent chains the processor overlaps), and
+//! each parameter's gradient is summed over the group's rows in one value rather than in
+//! memory row by row. On the seed study (W1, one thread) the kernel went from about 25 ms to
+//! 20 ms. The operations, and their order, are exactly those of the general engine
+//! (`kernel`, and `math`'s exp), so a network gets the same bits on either
+//! (`tests::same_bits_as_the_general_engine`).
+
+// Loops index several arrays in lockstep by unit; index loops keep that plain.
+#![allow(clippy::needless_range_loop)]
+
+use std::arch::x86_64::*;
+
+use super::kernel::{self, Act, Data, Engine, Lane, Out, Pass, Problem, V};
+
+/// Rows that go forward together, as in `tiny`.
+const GROUP: usize = 4;
+
+/// Whether a block of this problem trains here (given AVX2 and FMA): one hidden layer of
+/// sigmoid units and a single sigmoid output under MSE, any optimizer, batch and split.
+pub fn applies(pr: &Problem) -> bool {
+    pr.dims.len() == 3 && pr.dims[2] == 1 && pr.act == Act::Sigmoid && pr.out == Out::SigmoidMse
+}
+
+/// Trains one block of `L` networks in pieces of `W` = 8·`N` networks (`N` vectors
+/// interleaved).
+///
+/// # Safety
+/// The processor must have AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn train<
+    const L: usize,
+    const W: usize,
+    const N: usize,
+    const I: usize,
+    const H: usize,
+    const P: usize,
+>(
+    pr: &Problem,
+    params: &mut [V<L>],
+) -> Vec<Lane> {
+    assert!(applies(pr) && pr.dims == [I, H, 1] && params.len() == P);
+    assert!(W == 8 * N && L % W == 0);
+    let mut lanes = Vec::with_capacity(L);
+    for piece in 0..L / W {
+        let lanes_of = piece * W..(piece + 1) * W;
+        let mut p: [V<W>; P] =
+            std::array::from_fn(|j| params[j][lanes_of.clone()].try_into().expect("W lanes"));
+        let mut e = Registers::<W, N, I, H, P> {
+            m: kernel::Moments::new(),
+        };
+        lanes.extend(kernel::epochs(pr, &mut e, &mut p));
+        for j in 0..P {
+            params[j][lanes_of.clone()].copy_from_slice(&p[j]);
+        }
+    }
+    lanes
+}
+
+/// A piece's gradient and optimizer moments.
+struct Registers<const W: usize, const N: usize, const I: usize, const H: usize, const P: usize> {
+    m: kernel::Moments<W, P>,
+}
+
+impl<const W: usize, const N: usize, const I: usize, const H: usize, const P: usize> Engine<W>
+    for Registers<W, N, I, H, P>
+{
+    #[inline(always)]
+    fn pass(&mut self, _: &Problem, p: &[V<W>], d: &Data, rows: &[u32], backward: bool) -> Pass<W> {
+        assert!(W == 8 * N && p.len() == P && d.x.len() >= d.n * I && d.t.len() >= d.n);
+        assert!(rows.iter().all(|&r| (r as usize) < d.n));
+        let mut out = Pass::<W>::new();
+        // SAFETY: `train`, the only caller, runs with AVX2 and FMA; the asserts above bound
+        // every read and write below.
+        unsafe {
+            pass::<N, I, H, P>(
+                p.as_flattened().as_ptr(),
+                d,
+                rows,
+                backward.then_some(self.m.grads.as_flattened_mut().as_mut_ptr()),
+                out.loss.as_mut_ptr(),
+                out.hits.as_mut_ptr(),
+            )
+        };
+        out
+    }
+
+    #[inline(always)]
+    fn step(&mut self, pr: &Problem, p: &mut [V<W>], mask: &[bool; W], step: u32) {
+        self.m.step(pr, p, mask, step);
+    }
+}
+
+/// Reads vector `v` of parameter `j` (each parameter is `N` vectors of 8).
+#[inline(always)]
+unsafe fn load<const N: usize>(p: *const f32, j: usize, v: usize) -> __m256 {
+    _mm256_loadu_ps(p.add((j * N + v) * 8))
+}
+
+/// `math::exp`, operation for operation.
+#[inline(always)]
+unsafe fn exp(x: __m256) -> __m256 {
+    let s = _mm256_set1_ps;
+    // max(a, b) is a > b ? a : b and min(a, b) is a < b ? a : b, so a NaN x passes both.
+    let xc = _mm256_max_ps(s(-88.0), x);
+    let xc = _mm256_min_ps(s(88.8), xc);
+    let t = _mm256_fmadd_ps(xc, s(std::f32::consts::LOG2_E), s(12_583_039.0));
+    let n = _mm256_sub_ps(t, s(12_583_039.0));
+    let r = _mm256_fmadd_ps(
+        n,
+        s(2.121_944_4e-4),
+        _mm256_fmadd_ps(n, s(-0.693_359_4), xc),
+    );
+    let r2 = _mm256_mul_ps(r, r);
+    let mut p = s(1.987_569_1e-4);
+    p = _mm256_fmadd_ps(p, r, s(1.398_2e-3));
+    p = _mm256_fmadd_ps(p, r, s(8.333_452e-3));
+    p = _mm256_fmadd_ps(p, r, s(4.166_579_6e-2));
+    p = _mm256_fmadd_ps(p, r, s(1.666_666_5e-1));
+    p = _mm256_fmadd_ps(p, r, s(0.5));
+    let y = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), s(1.0));
+    let scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
+    _mm256_mul_ps(y, scale)
+}
+
+/// `math::sigmoid`: 1 / (1 + e^−z).
+#[inline(always)]
+unsafe fn sigmoid(z: __m256) -> __m256 {
+    let neg = _mm256_xor_ps(z, _mm256_set1_ps(-0.0));
+    let one = _mm256_set1_ps(1.0);
+    _mm256_div_ps(one, _mm256_add_ps(one, exp(neg)))
+}
+
+/// Forward, and with `grads` the batch-mean gradient, over `rows` of `d` for a piece of
+/// `N` vectors of networks with parameters at `p` (`Population::flat` order: w0 [I, H], b0,
+/// w1 [H, 1], b1): the general engine's pass with a sigmoid hidden layer and a sigmoid-MSE
+/// head. Writes each lane's summed loss and right rows to `loss` and `hits`.
+#[inline(always)]
+unsafe fn pass<const N: usize, const I: usize, const H: usize, const P: usize>(
+    p: *const f32,
+    d: &Data,
+    rows: &[u32],
+    grads: Option<*mut f32>,
+    loss: *mut f32,
+    hits: *mut f32,
+) {
+    let (w0, b0, w1, b1) = (0, I * H, I * H + H, I * H + 2 * H);
+    let zero = _mm256_setzero_ps();
+    let one = _mm256_set1_ps(1.0);
+    let half = _mm256_set1_ps(0.5);
+    // The head's dLoss/do factor, as `kernel::head` forms it for one output.
+    let nb = rows.len() as f32;
+    let per_entry = 1.0 / (nb * 1.0);
+    let scale = _mm256_set1_ps(2.0 * per_entry);
+    let mut g = [[zero; N]; P];
+    let mut l = [zero; N];
+    let mut h = [zero; N];
+    // Rows go forward a group at a time, each layer's sigmoids over the whole group, so the
+    // processor overlaps their chains of dependent operations (row by row it waited on
+    // them); the gradient then accumulates row after row, in the general engine's order.
+    for group in rows.chunks(GROUP) {
+        let m = group.len();
+        let mut x = [[zero; I]; GROUP];
+        let mut a = [[[zero; N]; H]; GROUP];
+        let mut o = [[zero; N]; GROUP];
+        // A short last group repeats its last row in the unused slots, computed and ignored.
+        // The group's sigmoids are independent of one another, so the processor overlaps
+        // them as they come.
+        for k in 0..GROUP {
+            let r = group[k.min(m - 1)] as usize;
+            for i in 0..I {
+                x[k][i] = _mm256_set1_ps(*d.x.get_unchecked(r * I + i));
+            }
+            for j in 0..H {
+                for v in 0..N {
+                    let mut acc = load::<N>(p, b0 + j, v);
+                    for i in 0..I {
+                        acc = _mm256_fmadd_ps(load::<N>(p, w0 + i * H + j, v), x[k][i], acc);
+                    }
+                    a[k][j][v] = sigmoid(acc);
+                }
+            }
+        }
+        for k in 0..GROUP {
+            for v in 0..N {
+                let mut zo = load::<N>(p, b1, v);
+                for i in 0..H {
+                    zo = _mm256_fmadd_ps(load::<N>(p, w1 + i, v), a[k][i][v], zo);
+                }
+                o[k][v] = sigmoid(zo);
+            }
+        }
+        // Each row's error signals, then the gradient: every parameter's sum runs over the
+        // group's rows in row order, as the general engine's does, but in a register.
+        let mut dout = [[zero; N]; GROUP];
+        let mut dh = [[[zero; N]; H]; GROUP];
+        for k in 0..m {
+            let t = *d.t.get_unchecked(group[k] as usize);
+            let tv = _mm256_set1_ps(t);
+            for v in 0..N {
+                let o = o[k][v];
+                let diff = _mm256_sub_ps(o, tv);
+                l[v] = _mm256_fmadd_ps(diff, diff, l[v]);
+                dout[k][v] = _mm256_mul_ps(
+                    _mm256_mul_ps(scale, diff),
+                    _mm256_mul_ps(o, _mm256_sub_ps(one, o)),
+                );
+                // `kernel::count_hits`: (o > 0.5) == (t > 0.5), and a NaN output is never
+                // above.
+                let right = if t > 0.5 {
+                    _mm256_cmp_ps::<_CMP_GT_OQ>(o, half)
+                } else {
+                    _mm256_cmp_ps::<_CMP_NGT_UQ>(o, half)
+                };
+                h[v] = _mm256_add_ps(h[v], _mm256_and_ps(right, one));
+                for i in 0..H {
+                    let ai = a[k][i][v];
+                    let back = _mm256_fmadd_ps(load::<N>(p, w1 + i, v), dout[k][v], zero);
+                    dh[k][i][v] = _mm256_mul_ps(_mm256_mul_ps(ai, _mm256_sub_ps(one, ai)), back);
+                }
+            }
+        }
+        if grads.is_none() {
+            continue;
+        }
+        let rows = Rows {
+            x: &x,
+            a: &a,
+            dout: &dout,
+            dh: &dh,
+        };
+        // A whole group's loops unroll with the row count known.
+        if m == GROUP {
+            rows.add::<P>(&mut g, 0..GROUP);
+        } else {
+            rows.add::<P>(&mut g, 0..m);
+        }
+    }
+    for v in 0..N {
+        _mm256_storeu_ps(loss.add(v * 8), l[v]);
+        _mm256_storeu_ps(hits.add(v * 8), h[v]);
+    }
+    if let Some(out) = grads {
+        for j in 0..P {
+            for v in 0..N {
+                _mm256_storeu_ps(out.add((j * N + v) * 8), g[j][v]);
+            }
+        }
+    }
+}
+
+/// A group's inputs, hidden activations and error signals, from which its rows add to the
+/// gradient.
+struct Rows<'a, const N: usize, const I: usize, const H: usize> {
+    x: &'a [[__m256; I]; GROUP],
+    a: &'a [[[__m256; N]; H]; GROUP],
+    dout: &'a [[__m256; N]; GROUP],
+    dh: &'a [[[__m256; N]; H]; GROUP],
+}
+
+impl<const N: usize, const I: usize, const H: usize> Rows<'_, N, I, H> {
+    /// Adds rows `ks` to the gradient `g`, each parameter's sum in row order as the general
+    /// engine adds them (parameters in `Population::flat` order).
+    #[inline(always)]
+    unsafe fn add<const P: usize>(&self, g: &mut [[__m256; N]; P], ks: std::ops::Range<usize>) {
+        let (w0, b0, w1, b1) = (0, I * H, I * H + H, I * H + 2 * H);
+        for v in 0..N {
+            let mut acc = g[b1][v];
+            for k in ks.clone() {
+                acc = _mm256_add_ps(acc, self.dout[k][v]);
+            }
+            g[b1][v] = acc;
+            for i in 0..H {
+                let mut acc = g[w1 + i][v];
+                for k in ks.clone() {
+                    acc = _mm256_fmadd_ps(self.dout[k][v], self.a[k][i][v], acc);
+                }
+                g[w1 + i][v] = acc;
+            }
+            for j in 0..H {
+                let mut acc = g[b0 + j][v];
+                for k in ks.clone() {
+                    acc = _mm256_add_ps(acc, self.dh[k][j][v]);
+                }
+                g[b0 + j][v] = acc;
+            }
+            for i in 0..I {
+                for j in 0..H {
+                    let w = w0 + i * H + j;
+                    let mut acc = g[w][v];
+                    for k in ks.clone() {
+                        acc = _mm256_fmadd_ps(self.dh[k][j][v], self.x[k][i], acc);
+                    }
+                    g[w][v] = acc;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::fused::kernel::Opt;
+
+    fn bits<const L: usize>(p: &[V<L>]) -> Vec<u32> {
+        p.iter().flatten().map(|v| v.to_bits()).collect()
+    }
+
+    /// Runs one problem of shape I-H-1 on the general engine (AVX2 build) and here, in blocks
+    /// of 32 (pieces of two vectors) and of 8 (one vector): the same parameters and the same
+    /// per-lane results, bit for bit.
+    fn compare<const I: usize, const H: usize, const P: usize>(pr: &Problem) {
+        let n_params = kernel::parameters(&pr.dims);
+        assert_eq!(n_params, P);
+        // Lane 5 starts from a NaN and lane 9 from an infinity, so some lanes diverge.
+        let start: Vec<V<32>> = (0..P)
+            .map(|j| {
+                std::array::from_fn(|q| match (j, q) {
+                    (0, 5) => f32::NAN,
+                    (1, 9) => f32::INFINITY,
+                    _ => (((j * 31 + q * 7) % 23) as f32 - 11.0) / 4.0,
+                })
+            })
+            .collect();
+        let mut general = start.clone();
+        let want = format!("{:?}", kernel::train_block_on("avx2", pr, &mut general));
+        let mut here = start.clone();
+        // SAFETY: the caller checked AVX2 and FMA.
+        let got = format!("{:?}", unsafe {
+            train::<32, 16, 2, I, H, P>(pr, &mut here)
+        });
+        assert_eq!(bits(&here), bits(&general), "{:?} {:?}", pr.dims, pr.opt);
+        assert_eq!(got, want, "{:?} {:?}", pr.dims, pr.opt);
+
+        let narrow: Vec<V<8>> = start
+            .iter()
+            .map(|v| v[8..16].try_into().expect("8 lanes"))
+            .collect();
+        let mut general = narrow.clone();
+        let want = format!("{:?}", kernel::train_block_on("avx2", pr, &mut general));
+        let mut here = narrow;
+        // SAFETY: as above.
+        let got = format!("{:?}", unsafe { train::<8, 8, 1, I, H, P>(pr, &mut here) });
+        assert_eq!(
+            bits(&here),
+            bits(&general),
+            "{:?} {:?} narrow",
+            pr.dims,
+            pr.opt
+        );
+        assert_eq!(got, want, "{:?} {:?} narrow", pr.dims, pr.opt);
+    }
+
+    /// Every shape `tiny` builds with one output, every optimizer family, full batch and
+    /// minibatches (7 rows: a whole group and a short one), with and without a test split,
+    /// early stopping, curves and snapshots, and lanes that diverge.
+    #[test]
+    fn same_bits_as_the_general_engine() {
+        if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")) {
+            eprintln!("no AVX2 here: nothing to compare");
+            return;
+        }
+        let opts = [
+            Opt::Sgd { lr: 2.0 },
+            Opt::Momentum {
+                lr: 0.3,
+                momentum: 0.9,
+                nesterov: false,
+            },
+            Opt::Adam {
+                lr: 0.05,
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+            },
+        ];
+        let mut cases = 0;
+        for (s, dims) in [[2, 2, 1], [2, 4, 1], [3, 4, 1], [2, 8, 1]]
+            .into_iter()
+            .enumerate()
+        {
+            let i = dims[0];
+            let x: Vec<f32> = (0..7 * i)
+                .map(|k| (((k + s) * 37 % 17) as f32 - 8.0) / 5.0)
+                .collect();
+            let y: Vec<u32> = (0..7).map(|r| ((r * 5 + s) % 3 % 2) as u32).collect();
+            let t: Vec<f32> = y.iter().map(|&c| c as f32).collect();
+            let tx: Vec<f32> = (0..5 * i)
+                .map(|k| ((k * 11 % 7) as f32 - 3.0) / 2.0)
+                .collect();
+            let ty: Vec<u32> = (0..5).map(|r| (r % 2) as u32).collect();
+            let tt: Vec<f32> = ty.iter().map(|&c| c as f32).collect();
+            for (c, &opt) in opts.iter().enumerate() {
+                for (b, batch) in [None, Some(3)].into_iter().enumerate() {
+                    let problem = Problem {
+                        dims: dims.to_vec(),
+                        act: Act::Sigmoid,
+                        out: Out::SigmoidMse,
+                        opt,
+                        epochs: 30,
+                        batch,
+                        order_seed: 7,
+                        target_loss: 0.15,
+                        target_acc: 0.8,
+                        early_stop: (c + b) % 2 == 0,
+                        train: Data {
+                            x: &x,
+                            t: &t,
+                            y: &y,
+                            n: 7,
+                        },
+                        test: (b == 1).then_some(Data {
+                            x: &tx,
+                            t: &tt,
+                            y: &ty,
+                            n: 5,
+                        }),
+                        on_curve: (0..=30).map(|e| e % 7 == 0 || e == 30).collect(),
+                        snapshots: c == 1,
+                    };
+                    match dims {
+                        [2, 2, 1] => compare::<2, 2, 9>(&problem),
+                        [2, 4, 1] => compare::<2, 4, 17>(&problem),
+                        [3, 4, 1] => compare::<3, 4, 21>(&problem),
+                        _ => compare::<2, 8, 33>(&problem),
+                    }
+                    cases += 1;
+                }
+            }
+        }
+        assert_eq!(cases, 4 * 3 * 2);
+    }
+
+    #[test]
+    fn only_sigmoid_nets_with_one_sigmoid_mse_output_train_here() {
+        let (x, t, y) = ([0.0f32; 2], [0.0f32; 1], [0u32; 1]);
+        let mut pr = Problem {
+            dims: vec![2, 2, 1],
+            act: Act::Sigmoid,
+            out: Out::SigmoidMse,
+            opt: Opt::Sgd { lr: 1.0 },
+            epochs: 1,
+            batch: None,
+            order_seed: 0,
+            target_loss: 0.0,
+            target_acc: 1.0,
+            early_stop: false,
+            train: Data {
+                x: &x,
+                t: &t,
+                y: &y,
+                n: 1,
+            },
+            test: None,
+            on_curve: vec![false; 2],
+            snapshots: false,
+        };
+        assert!(applies(&pr));
+        pr.act = Act::Tanh;
+        assert!(!applies(&pr));
+        pr.act = Act::Sigmoid;
+        pr.out = Out::SigmoidCe;
+        assert!(!applies(&pr));
+        pr.out = Out::SigmoidMse;
+        pr.dims = vec![2, 2, 2];
+        assert!(!applies(&pr));
+        pr.dims = vec![2, 2, 2, 1];
+        assert!(!applies(&pr));
+    }
+}
