@@ -240,3 +240,41 @@ fn every_instruction_set_gives_the_same_bits() {
         }
     }
 }
+
+/// Members that start from the same parameters (here the zeros initializer's, four times,
+/// and one glorot network twice) are trained once and share the result, which is the one
+/// each gets trained alone.
+#[test]
+fn members_that_start_alike_get_what_each_gets_alone() {
+    let p = plan(
+        r#"dataset = ["xor"]
+           activation = ["sigmoid"]
+           width = [2]
+           output_activation = "sigmoid"
+           loss = "mse"
+           optimizer = [{ name = "sgd", lr = 1.0 }]
+           initializer = ["zeros", "glorot_uniform"]
+           replicates = 4
+           target = { train_acc = 1.0 }
+           epochs = 200"#,
+    );
+    let (split, mut ms) = members(&p, 0);
+    let setup = p.setup(&p.cohorts[0]);
+    assert_eq!(ms.len(), 8);
+    ms.push(ms[1].clone());
+    let together = fused::train(&setup, &split, &ms).unwrap();
+    for (m, got) in ms.iter().zip(&together) {
+        let alone = fused::train(&setup, &split, std::slice::from_ref(m))
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(*got, alone);
+    }
+    let zeros: Vec<&Outcome> = ms
+        .iter()
+        .zip(&together)
+        .filter(|(m, _)| m.weights.iter().flatten().all(|&w| w == 0.0))
+        .map(|(_, o)| o)
+        .collect();
+    assert_eq!(zeros.len(), 4);
+}

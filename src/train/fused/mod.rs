@@ -17,6 +17,7 @@ pub mod kernel;
 pub mod math;
 pub mod tiny;
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use candle_core::{CpuStorage, DType, Device, InplaceOp1, Layout, Result, Tensor};
@@ -212,8 +213,10 @@ impl InplaceOp1 for FusedRun<'_> {
 pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Outcome>> {
     let arch = &setup.arch;
     let dev = Device::Cpu;
-    // The measurements at initialization come from the tensor path's first pass.
-    let init = {
+    // The measurements at initialization come from the tensor path's first pass. They take
+    // one thread while the kernel's blocks take the others (done first, they were a sixth
+    // of the seed study's training on two threads).
+    let measure = || -> Result<_> {
         let train = &split.train;
         let k = arch.head.units(train.classes);
         let x = Tensor::from_slice(&train.x, (train.n, train.features), &dev)?;
@@ -226,29 +229,69 @@ pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Out
         let pop = Population::new(members, arch, DType::F32, &dev)?;
         let fwd = pop.forward(arch, &x, &t)?;
         let grads = pop.backward(arch, &x, &fwd, &t)?;
-        diagnostics::measure(arch, &fwd, &grads, members)?
+        diagnostics::measure(arch, &fwd, &grads, members)
     };
+    let (init, lanes) = rayon::join(measure, || kernel_lanes(setup, split, members));
+    let (init, lanes) = (init?, lanes?);
+    let layers = if setup.record_layers {
+        layer_points(setup, split, &lanes)?
+    } else {
+        vec![Vec::new(); lanes.len()]
+    };
+    Ok(lanes
+        .into_iter()
+        .zip(init)
+        .zip(layers)
+        .map(|((lane, init), layers)| {
+            Track {
+                active: false,
+                epochs_to_target: lane.epochs_to_target,
+                diverged_at: lane.diverged_at,
+                epochs_run: lane.epochs_run,
+                last: lane.last,
+                best: lane.best.as_ref().map(Best::new),
+                curve: lane.curve,
+                layers,
+            }
+            .into_outcome(init)
+        })
+        .collect())
+}
 
+/// Each member's lane from the kernel.
+fn kernel_lanes(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Lane>> {
+    let arch = &setup.arch;
+    let dev = Device::Cpu;
     let dims = arch.dims();
     let n_params = kernel::parameters(&dims);
+    // Members that start from the same f32 parameters (zeros, constants, an initializer
+    // that ignores its seed) train identically, lane for lane: train each distinct start
+    // once and give every member its start's lane.
+    let starts: Vec<Vec<f32>> = members
+        .iter()
+        .map(|m| {
+            m.weights
+                .iter()
+                .zip(&m.biases)
+                .flat_map(|(w, b)| w.iter().chain(b).map(|&v| v as f32))
+                .collect()
+        })
+        .collect();
+    let (distinct, start_of) = distinct_starts(&starts);
     let tiny = tiny::find::<{ tiny::WIDE }>(&dims).is_some();
-    let width = match members.len() {
+    let width = match distinct.len() {
         n if n <= SMALL => SMALL,
         _ if tiny => tiny::WIDE,
         n if n >= WIDE => WIDE,
         _ => NARROW,
     };
-    let padded = members.len().div_ceil(width) * width;
-    // [parameters, members], parameters in `Population::flat` order; padding members are
-    // zeros and their results are dropped.
+    let padded = distinct.len().div_ceil(width) * width;
+    // [parameters, distinct starts], parameters in `Population::flat` order; padding
+    // members are zeros and their results are dropped.
     let mut flat = vec![0f32; n_params * padded];
-    for (m, member) in members.iter().enumerate() {
-        let mut j = 0;
-        for (w, b) in member.weights.iter().zip(&member.biases) {
-            for &v in w.iter().chain(b) {
-                flat[j * padded + m] = v as f32;
-                j += 1;
-            }
+    for (m, &s) in distinct.iter().enumerate() {
+        for (j, &v) in starts[s].iter().enumerate() {
+            flat[j * padded + m] = v;
         }
     }
     let params = Tensor::from_vec(flat, (n_params, padded), &dev)?;
@@ -284,31 +327,27 @@ pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Out
         lanes: Mutex::new(Vec::new()),
     };
     params.inplace_op1(&run)?;
-    let mut lanes = run.lanes.into_inner().expect("not poisoned");
-    lanes.truncate(members.len());
-    let layers = if setup.record_layers {
-        layer_points(setup, split, &lanes)?
-    } else {
-        vec![Vec::new(); lanes.len()]
-    };
-    Ok(lanes
-        .into_iter()
-        .zip(init)
-        .zip(layers)
-        .map(|((lane, init), layers)| {
-            Track {
-                active: false,
-                epochs_to_target: lane.epochs_to_target,
-                diverged_at: lane.diverged_at,
-                epochs_run: lane.epochs_run,
-                last: lane.last,
-                best: lane.best.as_ref().map(Best::new),
-                curve: lane.curve,
-                layers,
-            }
-            .into_outcome(init)
+    let trained = run.lanes.into_inner().expect("not poisoned");
+    Ok(start_of.iter().map(|&d| trained[d].clone()).collect())
+}
+
+/// The first member of each distinct start (bit for bit), in member order, and for each
+/// member the index of its start among those.
+fn distinct_starts(starts: &[Vec<f32>]) -> (Vec<usize>, Vec<usize>) {
+    let mut first: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut distinct = Vec::new();
+    let start_of = starts
+        .iter()
+        .enumerate()
+        .map(|(m, s)| {
+            let bits = s.iter().map(|v| v.to_bits()).collect();
+            *first.entry(bits).or_insert_with(|| {
+                distinct.push(m);
+                distinct.len() - 1
+            })
         })
-        .collect())
+        .collect();
+    (distinct, start_of)
 }
 
 /// Per-layer activation statistics at each lane's curve points, measured as the tensor path
