@@ -609,7 +609,6 @@ struct Scratch {
     h: Vec<f64>,
     col: Vec<f64>,
     coef: Vec<f64>,
-    next: Vec<f64>,
     dist: Vec<f64>,
 }
 
@@ -619,7 +618,6 @@ impl Scratch {
             h: vec![0.0; som.rows.max(som.cols)],
             col: vec![0.0; som.cols],
             coef: vec![0.0; som.nodes()],
-            next: vec![0.0; som.nodes()],
             dist: vec![0.0; som.nodes()],
         }
     }
@@ -744,16 +742,18 @@ impl Codebook {
         let (from, to) = (span.0 * self.cols, span.1 * self.cols);
         let m = self.nodes();
         let coef = &s.coef[from..to];
-        let next = &mut s.next[..to - from];
+        // Opaque, so that the compiler cannot turn w + −0 back into a choice of w.
+        let stay = std::hint::black_box(-0.0);
         for (k, &xk) in x.iter().enumerate().take(self.dim) {
             let wk = &mut self.w[k * m + from..k * m + to];
-            // Into a second buffer and copied back: selecting in place compiles to masked
-            // stores, which AMD processors microcode (they were most of the map's time).
-            for ((n, &w), &c) in next.iter_mut().zip(wk.iter()).zip(coef) {
-                let moved = w + c * (xk - w);
-                *n = if c < MIN_COEF { w } else { moved };
+            // A node that stays put adds −0, which leaves every w as it is (−0 included). The
+            // choice is made on the step, not on w: choosing between w and its update compiles
+            // to masked stores, which AMD processors microcode (they were most of the map's
+            // time).
+            for (w, &c) in wk.iter_mut().zip(coef) {
+                let step = if c < MIN_COEF { stay } else { c * (xk - *w) };
+                *w += step;
             }
-            wk.copy_from_slice(next);
         }
     }
 }
