@@ -117,6 +117,38 @@ fn read_rows(
 }
 
 /// Files `value` under `trial`, allocating the key only for a trial's first row.
+/// weights.csv's rows by trial.
+fn read_layers(dir: &Path) -> Result<HashMap<String, Vec<WeightRow>>> {
+    let mut layers: HashMap<String, Vec<WeightRow>> = HashMap::new();
+    read_rows(&dir.join("weights.csv"), |record, headers| {
+        let w: WeightLine = record.deserialize(Some(headers))?;
+        let row = WeightRow {
+            layer: w.layer,
+            fan_in: w.fan_in,
+            fan_out: w.fan_out,
+            mean: w.mean,
+            std: w.std,
+            max_abs: w.max_abs,
+            frobenius: w.frobenius,
+            spectral: w.spectral,
+        };
+        file(&mut layers, w.trial_id, row);
+        Ok(())
+    })?;
+    Ok(layers)
+}
+
+/// init_vectors.csv's values by trial, in file order.
+fn read_vectors(dir: &Path) -> Result<HashMap<String, Vec<f64>>> {
+    let mut vecs: HashMap<String, Vec<f64>> = HashMap::new();
+    read_rows(&dir.join("init_vectors.csv"), |record, headers| {
+        let v: VectorLine = record.deserialize(Some(headers))?;
+        file(&mut vecs, v.trial_id, v.value);
+        Ok(())
+    })?;
+    Ok(vecs)
+}
+
 fn file<V>(by_trial: &mut HashMap<String, Vec<V>>, trial: &str, value: V) {
     match by_trial.get_mut(trial) {
         Some(v) => v.push(value),
@@ -198,7 +230,13 @@ pub fn canonical_order(v: &mut [f64], dims: &[(usize, usize)]) {
 pub fn regions(dir: &Path, opts: &Options) -> Result<Regions> {
     let manifest = Manifest::read(&dir.join("manifest.json"))?;
     let budget = manifest.spec["epochs"].as_u64().unwrap_or(0) as u32;
-    let records = trials::read(&dir.join("trials.csv"))?;
+    // The three files are read side by side; their errors come in the order a reader taking
+    // them one after another would meet them.
+    let (records, (layers, vecs)) = rayon::join(
+        || trials::read(&dir.join("trials.csv")),
+        || rayon::join(|| read_layers(dir), || read_vectors(dir)),
+    );
+    let records = records?;
     if records.len() < 4 {
         return Err(Error::Input(format!(
             "{}: a map needs at least 4 trials, found {}",
@@ -206,28 +244,7 @@ pub fn regions(dir: &Path, opts: &Options) -> Result<Regions> {
             records.len()
         )));
     }
-    let mut layers: HashMap<String, Vec<WeightRow>> = HashMap::new();
-    read_rows(&dir.join("weights.csv"), |record, headers| {
-        let w: WeightLine = record.deserialize(Some(headers))?;
-        let row = WeightRow {
-            layer: w.layer,
-            fan_in: w.fan_in,
-            fan_out: w.fan_out,
-            mean: w.mean,
-            std: w.std,
-            max_abs: w.max_abs,
-            frobenius: w.frobenius,
-            spectral: w.spectral,
-        };
-        file(&mut layers, w.trial_id, row);
-        Ok(())
-    })?;
-    let mut vecs: HashMap<String, Vec<f64>> = HashMap::new();
-    read_rows(&dir.join("init_vectors.csv"), |record, headers| {
-        let v: VectorLine = record.deserialize(Some(headers))?;
-        file(&mut vecs, v.trial_id, v.value);
-        Ok(())
-    })?;
+    let (layers, vecs) = (layers?, vecs?);
     let mut names = Vec::new();
     let mut feats = Vec::with_capacity(records.len());
     for t in &records {
@@ -282,12 +299,18 @@ pub fn regions(dir: &Path, opts: &Options) -> Result<Regions> {
     };
     let (standard, _) = som::standardize(&data);
     let seed = manifest.experiment_seed;
-    let (_, map) = Som::train_shaped(&standard, opts.grid, seed);
-    let (assign, quantization_error, topographic_error) = map.fit_measures(&standard);
     let success: Vec<bool> = records.iter().map(TrialRecord::converged).collect();
+    // The separation reads the features, not the map, so it runs beside the map's training.
+    let ((map, (assign, quantization_error, topographic_error)), separation) = rayon::join(
+        || {
+            let (_, map) = Som::train_shaped(&standard, opts.grid, seed);
+            let fit = map.fit_measures(&standard);
+            (map, fit)
+        },
+        || separation::separate(&names, &feats, &success),
+    );
     let nodes = som::node_table(&assign, map.nodes(), &success);
     let chi_square = som::node_outcome_test(&assign, map.nodes(), &success);
-    let separation = separation::separate(&names, &feats, &success);
     let found = Regions {
         input,
         dims: standard[0].len(),
