@@ -43,6 +43,9 @@ wall() { # seconds a command takes, process start to exit
     echo "$t1 - $t0" | bc -l
 }
 
+# Other work on the machine moves every figure (the two-thread ones most): the table says how
+# busy it was.
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 for r in $(seq 1 "$ROUNDS"); do
     echo "round $r/$ROUNDS" >&2
     # W1 end to end: process start to exit, every CSV written (figures off in the spec).
@@ -148,3 +151,5 @@ else:
     row(sweep, f"{ie * 1e3:.1f}", "ms", "(PyTorch not installed)")
     row(solo, f"{so * 1e3:.1f}", "ms", "(PyTorch not installed)")
 EOF
+echo
+echo "load average (1, 5, 15 min) before the runs, from other work on the machine: $LOAD_BEFORE"
