@@ -48,7 +48,7 @@ fn sampling(c: &mut Criterion) {
 /// (its blocks run in parallel inside the op), and the same with sampling the networks. Its
 /// 100 zeros-initialized networks are one start, trained once: 601 networks train.
 fn training(c: &mut Criterion) {
-    initbench::train::single_threaded_kernels();
+    initbench::train::setup_process();
     let plan = seed_plan(2000);
     let chunk = plan.chunks(usize::MAX, 1, &|_| true).remove(0);
     assert_eq!(chunk.trials.len(), 700);
@@ -110,7 +110,7 @@ fn distinct(mut members: Vec<Member>) -> Vec<Member> {
 /// with the scoring passes and the measurements at initialization that every run makes.
 /// W2: one SGD step on a batch of 64 on the tensor path (forward, backward, update).
 fn steps(c: &mut Criterion) {
-    initbench::train::single_threaded_kernels();
+    initbench::train::setup_process();
     let mut g = c.benchmark_group("step");
     g.sample_size(10);
     let w1 = seed_plan(1);
@@ -163,7 +163,7 @@ fn steps(c: &mut Criterion) {
 
 /// One epoch of one W2 network (22 steps, then scoring on the train and test splits).
 fn w2_epoch(c: &mut Criterion) {
-    initbench::train::single_threaded_kernels();
+    initbench::train::setup_process();
     let text = include_str!("../experiments/bench_w2.toml")
         .replace("epochs = 20", "epochs = 1")
         .replace("replicates = 8", "replicates = 1");
@@ -178,7 +178,7 @@ fn w2_epoch(c: &mut Criterion) {
 }
 
 fn recording(c: &mut Criterion) {
-    initbench::train::single_threaded_kernels();
+    initbench::train::setup_process();
     let plan = seed_plan(50);
     let chunk = plan.chunks(usize::MAX, 1, &|_| true).remove(0);
     let done = train_chunk(&plan, &chunk).unwrap();

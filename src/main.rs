@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Before any thread starts: see `single_threaded_kernels`.
-    initbench::train::single_threaded_kernels();
+    // Before any thread starts: see `setup_process`.
+    initbench::train::setup_process();
     match initbench::cli::main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -60,7 +60,7 @@ pub fn default_dir(plan: &Plan, shard: Option<Shard>) -> PathBuf {
 
 /// Runs `plan` (or resumes it), writing its results; `spec_file` goes in the manifest.
 pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Report> {
-    train::single_threaded_kernels();
+    train::setup_process();
     let started = Instant::now();
     let threads = opts.threads.max(1);
     let dir = opts

@@ -10,7 +10,7 @@ use initbench::spec::Spec;
 use initbench::train::{cohort, reference, Member, Outcome, Status};
 
 fn plan(text: &str) -> Plan {
-    initbench::train::single_threaded_kernels();
+    initbench::train::setup_process();
     Plan::new(Spec::from_str(text, "test.toml", "test", Path::new(".")).unwrap()).unwrap()
 }
 

@@ -10,7 +10,7 @@ use initbench::train::fused::{self, kernel};
 use initbench::train::{cohort, Member, Outcome};
 
 fn plan(text: &str) -> Plan {
-    initbench::train::single_threaded_kernels();
+    initbench::train::setup_process();
     Plan::new(Spec::from_str(text, "test.toml", "test", Path::new(".")).unwrap()).unwrap()
 }
 

@@ -69,7 +69,7 @@ pub fn summarize(dir: &Path, threads: usize) -> Result<Summarized> {
 }
 
 /// The analysis's own threads: the process-wide rayon pool has one thread, since the binary
-/// sets `RAYON_NUM_THREADS=1` for candle's kernels (`train::single_threaded_kernels`).
+/// sets `RAYON_NUM_THREADS=1` for candle's kernels (`train::setup_process`).
 fn pool(threads: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
