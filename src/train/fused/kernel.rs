@@ -160,16 +160,38 @@ pub fn parameters(dims: &[usize]) -> usize {
 
 /// Per-lane bookkeeping, as arrays so the per-epoch part vectorizes; the rare events
 /// (divergence, reaching the target, a curve epoch) take a scalar path.
-struct Tracks<const L: usize> {
-    active: [bool; L],
-    reached: [bool; L],
-    seen: [bool; L],
-    run: [u32; L],
+pub(super) struct Tracks<const L: usize> {
+    pub active: [bool; L],
+    pub reached: [bool; L],
+    pub seen: [bool; L],
+    pub run: [u32; L],
     /// [`f32_bounds`].
-    bounds: (f32, f32),
-    best: [V<L>; 4],
-    last: [V<L>; 4],
+    pub bounds: (f32, f32),
+    /// Train loss, train right rows, test loss, test right rows.
+    pub best: [V<L>; 4],
+    pub last: [V<L>; 4],
     lanes: Vec<Lane>,
+}
+
+impl<const L: usize> Tracks<L> {
+    pub(super) fn new(pr: &Problem) -> Self {
+        let points = pr.on_curve.iter().filter(|&&c| c).count();
+        Tracks {
+            active: [true; L],
+            reached: [false; L],
+            seen: [false; L],
+            run: [0; L],
+            bounds: f32_bounds(pr),
+            best: [[f32::INFINITY; L], [-1.0; L], [f32::INFINITY; L], [-1.0; L]],
+            last: [[0.0; L]; 4],
+            lanes: (0..L)
+                .map(|_| Lane {
+                    curve: Vec::with_capacity(points),
+                    ..Lane::default()
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Trains one block: `params` holds the initial parameters (one `V<L>` per parameter) and
@@ -359,16 +381,7 @@ pub(super) fn epochs<const L: usize, E: Engine<L>>(
     e: &mut E,
     p: &mut [V<L>],
 ) -> Vec<Lane> {
-    let mut tr = Tracks {
-        active: [true; L],
-        reached: [false; L],
-        seen: [false; L],
-        run: [0; L],
-        bounds: f32_bounds(pr),
-        best: [[f32::INFINITY; L], [-1.0; L], [f32::INFINITY; L], [-1.0; L]],
-        last: [[0.0; L]; 4],
-        lanes: vec![Lane::default(); L],
-    };
+    let mut tr = Tracks::new(pr);
     let n = pr.train.n;
     let full_batch = pr.batch.is_none_or(|b| b >= n);
     let all_rows: Vec<u32> = (0..n as u32).collect();
@@ -853,9 +866,19 @@ fn step_lanes<const L: usize>(
     }
 }
 
+/// The factor that turns a pass's summed train loss into the epoch's mean loss.
+pub(super) fn train_scale(pr: &Problem) -> f32 {
+    let n = pr.train.n as f32;
+    let k = pr.dims[pr.dims.len() - 1] as f32;
+    match pr.out {
+        Out::SoftmaxCe => 1.0 / n,
+        _ => 1.0 / (n * k),
+    }
+}
+
 /// Applies one epoch's scores to the active lanes, as `cohort::observe` does.
 #[inline(always)]
-fn observe<const L: usize>(
+pub(super) fn observe<const L: usize>(
     pr: &Problem,
     tr: &mut Tracks<L>,
     epoch: u32,
@@ -863,12 +886,8 @@ fn observe<const L: usize>(
     test: Option<&Pass<L>>,
     p: &[V<L>],
 ) {
-    let n = pr.train.n as f32;
     let k = pr.dims[pr.dims.len() - 1] as f32;
-    let train_scale = match pr.out {
-        Out::SoftmaxCe => 1.0 / n,
-        _ => 1.0 / (n * k),
-    };
+    let train_scale = train_scale(pr);
     let (n_test, test_scale) = match &pr.test {
         Some(d) => {
             let nt = d.n as f32;
@@ -1010,7 +1029,7 @@ fn f32_bounds(pr: &Problem) -> (f32, f32) {
     (loss, rows)
 }
 
-fn finish<const L: usize>(pr: &Problem, tr: Tracks<L>) -> Vec<Lane> {
+pub(super) fn finish<const L: usize>(pr: &Problem, tr: Tracks<L>) -> Vec<Lane> {
     let n = pr.train.n as f64;
     let n_test = pr.test.as_ref().map_or(1.0, |d| d.n as f64);
     let has_test = pr.test.is_some();
