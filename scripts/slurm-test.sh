@@ -153,9 +153,10 @@ up_s=$((SECONDS - t0))
 
 # ---- from here on Slurm is up: every failure is a failure ----------------------------------
 t_build=$SECONDS
-# The dev profile's binary, which `cargo test` has built already when it ran first (as in
-# .ci/run): a release build took CI five more minutes and a third more disk, for a smoke run.
-cargo build --quiet || fail "cargo build"
+# The dev profile's binary as `cargo test` builds it (with the dev-dependencies' features),
+# so nothing builds again after `cargo test` (as in .ci/run): a release build took CI five
+# more minutes and a third more disk, for a smoke run.
+cargo build --tests --quiet || fail "cargo build --tests"
 build_s=$((SECONDS - t_build))
 exe=$repo/target/debug/initbench
 work=$(mktemp -d /tmp/slurm-test.XXXXXX)
