@@ -44,12 +44,26 @@ pub fn replace(
     path: &Path,
     fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 ) -> Result<()> {
+    swap_in(path, true, fill)
+}
+
+/// [`replace`], fsyncing the new file first only when `durable`: where the file holds the
+/// only copy of its rows, a power cut between the rename and the data reaching the disk
+/// could lose them.
+fn swap_in(
+    path: &Path,
+    durable: bool,
+    fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<()> {
     let tmp = path.with_extension("csv.tmp");
     let result = (|| {
         let mut w = BufWriter::new(File::create(&tmp)?);
         fill(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()
+        if durable {
+            file.sync_all()?;
+        }
+        Ok(())
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
@@ -58,7 +72,9 @@ pub fn replace(
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-/// Writes a whole CSV table (header and rows) atomically.
+/// Writes a whole CSV table (header and rows) atomically, for the analysis's tables. They are
+/// not fsynced: `initbench summarize` and `initbench regions` rebuild them from the results, and
+/// each fsync cost about half a millisecond here, six at the end of every run.
 pub fn write_table(
     path: &Path,
     header: &[&str],
@@ -73,7 +89,7 @@ pub fn write_table(
     let bytes = w
         .into_inner()
         .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
-    replace(path, |f| f.write_all(&bytes))
+    swap_in(path, false, |f| f.write_all(&bytes))
 }
 
 /// Where one trial's rows sit in a file.
