@@ -23,6 +23,33 @@ use super::kernel::{self, Act, Data, Engine, Lane, Opt, Out, Pass, Problem, Trac
 /// Rows that go forward together, as in `tiny`.
 const GROUP: usize = 4;
 
+/// `body` for each row `k` of a group, written out. The compiler kept a group's row loops as
+/// loops (too long to unroll by its own measure), with each row's values in stack arrays
+/// indexed at run time; written out, the rows are scheduled together and their values
+/// placed like any other: on W1, 1,526 → 1,452 instructions a piece's epoch and about 4%
+/// less time on one thread, the same bits.
+macro_rules! each_row {
+    ($k:ident, $body:block) => {{
+        const _: () = assert!(GROUP == 4);
+        {
+            let $k = 0usize;
+            $body
+        }
+        {
+            let $k = 1usize;
+            $body
+        }
+        {
+            let $k = 2usize;
+            $body
+        }
+        {
+            let $k = 3usize;
+            $body
+        }
+    }};
+}
+
 /// Whether a block of this problem trains here (given AVX2 and FMA): one hidden layer of
 /// sigmoid units and a single sigmoid output under MSE, any optimizer, batch and split.
 pub fn applies(pr: &Problem) -> bool {
@@ -367,7 +394,7 @@ unsafe fn pass<const N: usize, const I: usize, const H: usize, const P: usize>(
         // A short last group repeats its last row in the unused slots, computed and ignored.
         // The group's sigmoids are independent of one another, so the processor overlaps
         // them as they come.
-        for k in 0..GROUP {
+        each_row!(k, {
             let r = group[k.min(m - 1)] as usize;
             for i in 0..I {
                 x[k][i] = _mm256_set1_ps(*d.x.get_unchecked(r * I + i));
@@ -381,8 +408,8 @@ unsafe fn pass<const N: usize, const I: usize, const H: usize, const P: usize>(
                     a[k][j][v] = sigmoid(acc);
                 }
             }
-        }
-        for k in 0..GROUP {
+        });
+        each_row!(k, {
             for v in 0..N {
                 let mut zo = load::<N>(p, b1, v);
                 for i in 0..H {
@@ -390,35 +417,47 @@ unsafe fn pass<const N: usize, const I: usize, const H: usize, const P: usize>(
                 }
                 o[k][v] = sigmoid(zo);
             }
-        }
+        });
         // Each row's error signals, then the gradient: every parameter's sum runs over the
         // group's rows in row order, as the general engine's does, but in a register.
         let mut dout = [[zero; N]; GROUP];
         let mut dh = [[[zero; N]; H]; GROUP];
-        for k in 0..m {
-            let t = *d.t.get_unchecked(group[k] as usize);
-            let tv = _mm256_set1_ps(t);
-            for v in 0..N {
-                let o = o[k][v];
-                let diff = _mm256_sub_ps(o, tv);
-                l[v] = _mm256_fmadd_ps(diff, diff, l[v]);
-                dout[k][v] = _mm256_mul_ps(
-                    _mm256_mul_ps(scale, diff),
-                    _mm256_mul_ps(o, _mm256_sub_ps(one, o)),
-                );
-                // `kernel::count_hits`: (o > 0.5) == (t > 0.5), and a NaN output is never
-                // above.
-                let right = if t > 0.5 {
-                    _mm256_cmp_ps::<_CMP_GT_OQ>(o, half)
-                } else {
-                    _mm256_cmp_ps::<_CMP_NGT_UQ>(o, half)
-                };
-                h[v] = _mm256_add_ps(h[v], _mm256_and_ps(right, one));
-                for i in 0..H {
-                    let ai = a[k][i][v];
-                    let back = _mm256_fmadd_ps(load::<N>(p, w1 + i, v), dout[k][v], zero);
-                    dh[k][i][v] = _mm256_mul_ps(_mm256_mul_ps(ai, _mm256_sub_ps(one, ai)), back);
+        // (A macro rather than a closure: a closure does not inherit `target_feature`.)
+        macro_rules! back {
+            ($k:expr) => {{
+                let k = $k;
+                let t = *d.t.get_unchecked(group[k] as usize);
+                let tv = _mm256_set1_ps(t);
+                for v in 0..N {
+                    let o = o[k][v];
+                    let diff = _mm256_sub_ps(o, tv);
+                    l[v] = _mm256_fmadd_ps(diff, diff, l[v]);
+                    dout[k][v] = _mm256_mul_ps(
+                        _mm256_mul_ps(scale, diff),
+                        _mm256_mul_ps(o, _mm256_sub_ps(one, o)),
+                    );
+                    // `kernel::count_hits`: (o > 0.5) == (t > 0.5), and a NaN output is never
+                    // above.
+                    let right = if t > 0.5 {
+                        _mm256_cmp_ps::<_CMP_GT_OQ>(o, half)
+                    } else {
+                        _mm256_cmp_ps::<_CMP_NGT_UQ>(o, half)
+                    };
+                    h[v] = _mm256_add_ps(h[v], _mm256_and_ps(right, one));
+                    for i in 0..H {
+                        let ai = a[k][i][v];
+                        let back = _mm256_fmadd_ps(load::<N>(p, w1 + i, v), dout[k][v], zero);
+                        dh[k][i][v] =
+                            _mm256_mul_ps(_mm256_mul_ps(ai, _mm256_sub_ps(one, ai)), back);
+                    }
                 }
+            }};
+        }
+        if m == GROUP {
+            each_row!(k, { back!(k) });
+        } else {
+            for k in 0..m {
+                back!(k);
             }
         }
         if grads.is_none() {
