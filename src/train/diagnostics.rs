@@ -2,6 +2,8 @@
 //! backward pass: the quantities the initialization literature uses to predict whether a
 //! network will train (gradient norms, activation spread, saturation, dead units, symmetry).
 
+use std::borrow::Borrow;
+
 use candle_core::{DType, Result, Tensor};
 
 use super::member::Member;
@@ -13,7 +15,7 @@ pub fn measure(
     arch: &Architecture,
     fwd: &Forward,
     grads: &Gradients,
-    members: &[Member],
+    members: &[impl Borrow<Member>],
 ) -> Result<Vec<Diagnostics>> {
     let loss = per_member(&fwd.head.loss)?;
     let g_first = frobenius(&grads.weights[0])?;
@@ -38,7 +40,7 @@ pub fn measure(
             act_std_last: a_last[i],
             saturated_frac: saturated.as_ref().map(|s| s[i]),
             dead_frac: dead.as_ref().map(|d| d[i]),
-            symmetric: members[i].is_symmetric(&dims),
+            symmetric: members[i].borrow().is_symmetric(&dims),
         })
         .collect())
 }

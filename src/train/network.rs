@@ -6,6 +6,8 @@
 //! do not depend on how many other members share its tensors. The input is shared by all
 //! members and broadcast with a zero stride, never copied.
 
+use std::borrow::Borrow;
+
 use candle_core::{DType, Device, Result, Tensor};
 
 use super::member::Member;
@@ -42,7 +44,7 @@ impl Gradients {
 
 impl Population {
     pub fn new(
-        members: &[Member],
+        members: &[impl Borrow<Member>],
         arch: &Architecture,
         dtype: DType,
         dev: &Device,
@@ -55,11 +57,11 @@ impl Population {
             let (fan_in, fan_out) = (dims[l], dims[l + 1]);
             let w: Vec<f64> = members
                 .iter()
-                .flat_map(|m| m.weights[l].iter().copied())
+                .flat_map(|m| m.borrow().weights[l].iter().copied())
                 .collect();
             let b: Vec<f64> = members
                 .iter()
-                .flat_map(|m| m.biases[l].iter().copied())
+                .flat_map(|m| m.borrow().biases[l].iter().copied())
                 .collect();
             weights.push(Tensor::from_vec(w, (p, fan_in, fan_out), dev)?.to_dtype(dtype)?);
             biases.push(Tensor::from_vec(b, (p, 1, fan_out), dev)?.to_dtype(dtype)?);

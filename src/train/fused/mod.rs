@@ -28,7 +28,7 @@ use super::diagnostics;
 use super::member::Member;
 use super::network::Population;
 use super::optim::Optimizer;
-use super::outcome::{Best, LayerPoint, Outcome};
+use super::outcome::{Best, Diagnostics, LayerPoint, Outcome};
 use super::schedule;
 use crate::data::{Dataset, Split};
 use crate::model::{Activation, Loss, OutputActivation};
@@ -213,6 +213,22 @@ impl InplaceOp1 for FusedRun<'_> {
 pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Outcome>> {
     let arch = &setup.arch;
     let dev = Device::Cpu;
+    // Members that start from the same f32 parameters (zeros, constants, an initializer
+    // that ignores its seed) train and measure identically, lane for lane: each distinct
+    // start is trained and measured once, and every member gets its start's results.
+    let starts: Vec<Vec<f32>> = members
+        .iter()
+        .map(|m| {
+            m.weights
+                .iter()
+                .zip(&m.biases)
+                .flat_map(|(w, b)| w.iter().chain(b).map(|&v| v as f32))
+                .collect()
+        })
+        .collect();
+    let (distinct, start_of) = distinct_starts(&starts);
+    let unique: Vec<&Member> = distinct.iter().map(|&m| &members[m]).collect();
+    let unique_starts: Vec<&[f32]> = distinct.iter().map(|&m| starts[m].as_slice()).collect();
     // The measurements at initialization come from the tensor path's first pass. They take
     // one thread while the kernel's blocks take the others (done first, they were a sixth
     // of the seed study's training on two threads).
@@ -226,23 +242,32 @@ pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Out
             &dev,
         )?
         .to_dtype(DType::F32)?;
-        let pop = Population::new(members, arch, DType::F32, &dev)?;
+        // A member's measurements depend on its parameters alone (one gemm call per
+        // member), so they are the same measured among the distinct starts.
+        let pop = Population::new(&unique, arch, DType::F32, &dev)?;
         let fwd = pop.forward(arch, &x, &t)?;
         let grads = pop.backward(arch, &x, &fwd, &t)?;
-        diagnostics::measure(arch, &fwd, &grads, members)
+        diagnostics::measure(arch, &fwd, &grads, &unique)
     };
-    let (init, lanes) = rayon::join(measure, || kernel_lanes(setup, split, members));
+    let (init, lanes) = rayon::join(measure, || kernel_lanes(setup, split, &unique_starts));
     let (init, lanes) = (init?, lanes?);
     let layers = if setup.record_layers {
         layer_points(setup, split, &lanes)?
     } else {
         vec![Vec::new(); lanes.len()]
     };
-    Ok(lanes
-        .into_iter()
-        .zip(init)
-        .zip(layers)
-        .map(|((lane, init), layers)| {
+    let dims = arch.dims();
+    Ok(start_of
+        .iter()
+        .zip(members)
+        .map(|(&d, member)| {
+            let (lane, layers) = (lanes[d].clone(), layers[d].clone());
+            // Symmetry is read off the member's own (f64) parameters, which members sharing
+            // an f32 start need not share.
+            let init = Diagnostics {
+                symmetric: member.is_symmetric(&dims),
+                ..init[d]
+            };
             Track {
                 active: false,
                 epochs_to_target: lane.epochs_to_target,
@@ -258,39 +283,24 @@ pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Out
         .collect())
 }
 
-/// Each member's lane from the kernel.
-fn kernel_lanes(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Lane>> {
+/// The kernel's lane for each start (parameters in `Population::flat` order).
+fn kernel_lanes(setup: &Setup, split: &Split, starts: &[&[f32]]) -> Result<Vec<Lane>> {
     let arch = &setup.arch;
     let dev = Device::Cpu;
     let dims = arch.dims();
     let n_params = kernel::parameters(&dims);
-    // Members that start from the same f32 parameters (zeros, constants, an initializer
-    // that ignores its seed) train identically, lane for lane: train each distinct start
-    // once and give every member its start's lane.
-    let starts: Vec<Vec<f32>> = members
-        .iter()
-        .map(|m| {
-            m.weights
-                .iter()
-                .zip(&m.biases)
-                .flat_map(|(w, b)| w.iter().chain(b).map(|&v| v as f32))
-                .collect()
-        })
-        .collect();
-    let (distinct, start_of) = distinct_starts(&starts);
     let tiny = tiny::find::<{ tiny::WIDE }>(&dims).is_some();
-    let width = match distinct.len() {
+    let width = match starts.len() {
         n if n <= SMALL => SMALL,
         _ if tiny => tiny::WIDE,
         n if n >= WIDE => WIDE,
         _ => NARROW,
     };
-    let padded = distinct.len().div_ceil(width) * width;
-    // [parameters, distinct starts], parameters in `Population::flat` order; padding
-    // members are zeros and their results are dropped.
+    let padded = starts.len().div_ceil(width) * width;
+    // [parameters, starts]; padding members are zeros and their results are dropped.
     let mut flat = vec![0f32; n_params * padded];
-    for (m, &s) in distinct.iter().enumerate() {
-        for (j, &v) in starts[s].iter().enumerate() {
+    for (m, s) in starts.iter().enumerate() {
+        for (j, &v) in s.iter().enumerate() {
             flat[j * padded + m] = v;
         }
     }
@@ -327,8 +337,9 @@ fn kernel_lanes(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<
         lanes: Mutex::new(Vec::new()),
     };
     params.inplace_op1(&run)?;
-    let trained = run.lanes.into_inner().expect("not poisoned");
-    Ok(start_of.iter().map(|&d| trained[d].clone()).collect())
+    let mut trained = run.lanes.into_inner().expect("not poisoned");
+    trained.truncate(starts.len());
+    Ok(trained)
 }
 
 /// The first member of each distinct start (bit for bit), in member order, and for each
