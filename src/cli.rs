@@ -189,7 +189,7 @@ pub fn main() -> Result<()> {
         Some(Command::Merge { dirs, out }) => {
             let (dir, _) = crate::record::merge::merge(&dirs, out.as_deref())?;
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let (summary, _) = crate::analyze::finish(&dir, threads)?;
+            let (summary, _) = run::finish(&dir, threads)?;
             print_out(&format!(
                 "{}\nMerged {} folders into {}/\n",
                 crate::analyze::summary::table(&summary.cells, 40),
@@ -200,7 +200,7 @@ pub fn main() -> Result<()> {
         }
         Some(Command::Summarize { dir }) => {
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let summary = crate::analyze::summarize(&dir, threads)?;
+            let summary = run::summarize(&dir, threads)?;
             print_out(&format!(
                 "{}\nWrote {}/summary.csv ({} cells) and comparisons.csv ({} pairs)\n",
                 crate::analyze::summary::table(&summary.cells, 40),
@@ -214,7 +214,7 @@ pub fn main() -> Result<()> {
         Some(Command::Regions(args)) => regions(&args),
         Some(Command::Theory(args)) => theory(&args),
         Some(Command::Report { dir }) => {
-            let report = crate::report::write(&dir)?;
+            let report = run::report(&dir)?;
             print_out(&format!(
                 "Wrote {} with {} figures (SVG and PNG) in {}/\n",
                 report.markdown.display(),
@@ -266,7 +266,7 @@ fn run_spec(args: RunArgs) -> Result<()> {
         shard,
     };
     let report = run::run(&plan, Some(&args.spec), &opts)?;
-    let (summary, written) = crate::analyze::finish(&report.dir, threads)?;
+    let (summary, written) = run::finish(&report.dir, threads)?;
     print_out(&format!(
         "{}\n{} trials trained in {:.2} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, {}manifest.json)\n{}\n",
         crate::analyze::summary::table(&summary.cells, 40),
@@ -311,7 +311,7 @@ fn regions(args: &RegionsArgs) -> Result<()> {
     let mut text = format!(
         "Mapped {} trials ({} of {} dimensions) on a {}x{} SOM: quantization error {:.3}, topographic error {:.3}\n",
         r.nodes.iter().map(|n| n.hits).sum::<usize>(),
-        if r.input == Input::Vectors { "initial weight vectors" } else { "features" },
+        if r.input == crate::record::schema::MapInput::Vectors { "initial weight vectors" } else { "features" },
         r.dims,
         r.som.rows,
         r.som.cols,

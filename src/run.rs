@@ -1,5 +1,5 @@
 //! A whole run: plan → train (in parallel) → record, with progress, a manifest, resume and
-//! shards.
+//! shards; then [`finish`]: analyze → report.
 //!
 //! Worker threads take chunks in plan order from a shared counter, train them, format their
 //! rows, and send them to the calling thread, the only one that writes files, which puts
@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use candle_core::{DType, Device};
 
+use crate::analyze::{self, regions, Analysis, Folder, Summary};
 use crate::error::{Error, Result};
 use crate::plan::shard::{self, Shard};
 use crate::plan::{Chunk, Plan};
@@ -144,6 +145,51 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
         trained: todo,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Everything a finished run ends with: the summary, the weight-space map (for sweeps of at
+/// least 4 and at most [`regions::AUTO_MAX_TRIALS`] trials) and, unless the spec says
+/// `figures = false`, the report. The summary and the map are independent and run side by
+/// side on `threads` threads (the summary's cells in parallel too); every result is the same
+/// on any number of threads.
+pub fn finish(dir: &Path, threads: usize) -> Result<(Summary, Option<crate::report::Report>)> {
+    let folder = Folder::read(dir)?;
+    let trials = folder.trials();
+    let (summary, mapped) = analyze::pool(threads)?.install(|| {
+        rayon::join(
+            || {
+                let summary = Summary::new(&folder);
+                summary.write(dir).map(|_| summary)
+            },
+            || match (4..=regions::AUTO_MAX_TRIALS).contains(&trials) {
+                true => regions::regions(dir, &regions::Options::default()).map(|_| ()),
+                false => Ok(()),
+            },
+        )
+    });
+    let summary = summary?;
+    mapped?;
+    if folder.manifest.spec["figures"].as_bool() == Some(false) {
+        return Ok((summary, None));
+    }
+    let report = crate::report::render(dir, &Analysis::new(&folder)?)?;
+    Ok((summary, Some(report)))
+}
+
+/// `initbench summarize`: writes `summary.csv` and `comparisons.csv` for the results in `dir`
+/// on `threads` threads (the same results on any number).
+pub fn summarize(dir: &Path, threads: usize) -> Result<Summary> {
+    let folder = Folder::read(dir)?;
+    let summary = analyze::pool(threads)?.install(|| Summary::new(&folder));
+    summary.write(dir)?;
+    Ok(summary)
+}
+
+/// `initbench report`: the report of the results in `dir`, from what is there (the map too,
+/// if one was made); nothing else is rewritten.
+pub fn report(dir: &Path) -> Result<crate::report::Report> {
+    let folder = Folder::read(dir)?;
+    crate::report::render(dir, &Analysis::new(&folder)?)
 }
 
 /// Puts chunks that finish out of order back in plan order for the writer: it holds one

@@ -40,7 +40,7 @@ fn check(name: &str) {
         for f in INPUTS {
             std::fs::copy(fixture(name).join(f), s.path(f)).unwrap();
         }
-        let (summary, report) = initbench::analyze::finish(&s.dir, threads).unwrap();
+        let (summary, report) = initbench::run::finish(&s.dir, threads).unwrap();
         assert!(report.is_none());
         assert!(!summary.cells.is_empty());
         for f in OUTPUTS {
@@ -53,7 +53,7 @@ fn check(name: &str) {
             );
         }
         // `initbench summarize` rewrites the same bytes.
-        initbench::analyze::summarize(&s.dir, 2).unwrap();
+        initbench::run::summarize(&s.dir, 2).unwrap();
         for f in &OUTPUTS[..2] {
             assert_eq!(
                 std::fs::read(s.path(f)).unwrap(),

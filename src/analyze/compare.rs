@@ -10,23 +10,15 @@
 
 use std::path::Path;
 
-use super::trials::{CellTrials, TrialRecord};
+use super::trials::{CellTrials, Setting};
 use crate::error::Result;
-use crate::record::rows::real;
+use crate::record::schema::ComparisonRow;
 use crate::stats;
-
-const GROUP_AXES: [&str; 6] = [
-    "dataset",
-    "depth",
-    "width",
-    "activation",
-    "gain",
-    "optimizer",
-];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comparison {
-    pub group: [String; 6],
+    /// The group's settings (its initializer is `a`'s).
+    pub group: Setting,
     pub a: String,
     pub b: String,
     pub n: (usize, usize),
@@ -43,53 +35,13 @@ pub struct Comparison {
     pub mann_whitney_p_holm: Option<f64>,
 }
 
-pub fn header() -> Vec<&'static str> {
-    let mut h = GROUP_AXES.to_vec();
-    h.extend([
-        "initializer_a",
-        "initializer_b",
-        "n_a",
-        "n_b",
-        "success_rate_a",
-        "success_rate_b",
-        "rate_difference",
-        "rate_difference_ci_low",
-        "rate_difference_ci_high",
-        "fisher_p",
-        "fisher_p_holm",
-        "logrank_chisq",
-        "logrank_p",
-        "logrank_p_holm",
-        "accuracy_measure",
-        "accuracy_auc",
-        "accuracy_auc_ci_low",
-        "accuracy_auc_ci_high",
-        "cliffs_delta",
-        "mann_whitney_p",
-        "mann_whitney_p_holm",
-    ]);
-    h
-}
-
-/// Every pair of initializers in every group, in plan order.
-pub fn compare(records: &[TrialRecord], budget: u32) -> Vec<Comparison> {
-    compare_cells(&CellTrials::from_records(records), budget)
-}
-
-/// [`compare`] from cells already grouped ([`super::trials::read_cells`], plan order): a
-/// group's initializers are its cells in order, which is the order the initializers first
-/// appear among the group's trials.
+/// Every pair of initializers in every group, from cells in plan order
+/// ([`super::trials::read_cells`]): a group's initializers are its cells in order, which is
+/// the order the initializers first appear among the group's trials.
 pub fn compare_cells(cells: &[CellTrials], budget: u32) -> Vec<Comparison> {
     let group_key = |c: &CellTrials| -> [String; 6] {
-        let k = &c.cell;
-        [
-            k[0].clone(),
-            k[1].clone(),
-            k[2].clone(),
-            k[3].clone(),
-            k[5].clone(),
-            k[6].clone(),
-        ]
+        let [dataset, depth, width, activation, _, gain, optimizer] = c.setting.values();
+        [dataset, depth, width, activation, gain, optimizer]
     };
     let mut groups: Vec<([String; 6], Vec<&CellTrials>)> = Vec::new();
     let mut index = std::collections::HashMap::new();
@@ -102,7 +54,7 @@ pub fn compare_cells(cells: &[CellTrials], budget: u32) -> Vec<Comparison> {
         groups[at].1.push(c);
     }
     let mut out = Vec::new();
-    for (group, inits) in groups {
+    for (_, inits) in groups {
         let test = inits.iter().any(|c| !c.final_test_acc.is_empty());
         let measure = if test {
             "final_test_acc"
@@ -125,9 +77,9 @@ pub fn compare_cells(cells: &[CellTrials], budget: u32) -> Vec<Comparison> {
                 let (na, nb) = (ra.n as u64, rb.n as u64);
                 let fisher = stats::fisher_exact([[ca, na - ca], [cb, nb - cb]]);
                 out.push(Comparison {
-                    group: group.clone(),
-                    a: ra.cell[4].clone(),
-                    b: rb.cell[4].clone(),
+                    group: ra.setting.clone(),
+                    a: ra.setting.initializer.clone(),
+                    b: rb.setting.initializer.clone(),
                     n: (ra.n, rb.n),
                     rates: (ca as f64 / na as f64, cb as f64 / nb as f64),
                     difference: stats::proportion_difference(ca, na, cb, nb, 0.95),
@@ -176,39 +128,46 @@ fn adjust(group: &mut [Comparison]) {
     }
 }
 
-pub fn rows(comparisons: &[Comparison]) -> impl Iterator<Item = Vec<String>> + '_ {
-    let o = |x: Option<f64>| x.map(real).unwrap_or_default();
-    comparisons.iter().map(move |c| {
-        let mut row = c.group.to_vec();
-        let mw = c.mann_whitney.as_ref();
+impl Comparison {
+    /// The pair's row of `comparisons.csv`.
+    pub fn row(&self) -> ComparisonRow<&str> {
+        let g = &self.group;
+        let mw = self.mann_whitney.as_ref();
         let ci = mw.and_then(|m| m.auc_ci(0.95));
-        row.extend([
-            c.a.clone(),
-            c.b.clone(),
-            c.n.0.to_string(),
-            c.n.1.to_string(),
-            real(c.rates.0),
-            real(c.rates.1),
-            real(c.rates.0 - c.rates.1),
-            o(c.difference.as_ref().map(|d| d.lower)),
-            o(c.difference.as_ref().map(|d| d.upper)),
-            real(c.fisher_p),
-            real(c.fisher_p_holm),
-            o(c.logrank.as_ref().map(|l| l.statistic)),
-            o(c.logrank.as_ref().map(|l| l.p_value)),
-            o(c.logrank_p_holm),
-            c.measure.to_string(),
-            o(mw.map(|m| m.auc)),
-            o(ci.map(|c| c.0)),
-            o(ci.map(|c| c.1)),
-            o(mw.map(|m| m.cliffs_delta())),
-            o(mw.map(|m| m.p_value)),
-            o(c.mann_whitney_p_holm),
-        ]);
-        row
-    })
+        let d = self.difference.as_ref();
+        let lr = self.logrank.as_ref();
+        ComparisonRow {
+            dataset: &g.dataset,
+            depth: g.depth,
+            width: g.width,
+            activation: &g.activation,
+            gain: g.gain,
+            optimizer: &g.optimizer,
+            initializer_a: &self.a,
+            initializer_b: &self.b,
+            n_a: self.n.0,
+            n_b: self.n.1,
+            success_rate_a: self.rates.0,
+            success_rate_b: self.rates.1,
+            rate_difference: self.rates.0 - self.rates.1,
+            rate_difference_ci_low: d.map(|d| d.lower),
+            rate_difference_ci_high: d.map(|d| d.upper),
+            fisher_p: self.fisher_p,
+            fisher_p_holm: self.fisher_p_holm,
+            logrank_chisq: lr.map(|l| l.statistic),
+            logrank_p: lr.map(|l| l.p_value),
+            logrank_p_holm: self.logrank_p_holm,
+            accuracy_measure: self.measure,
+            accuracy_auc: mw.map(|m| m.auc),
+            accuracy_auc_ci_low: ci.map(|c| c.0),
+            accuracy_auc_ci_high: ci.map(|c| c.1),
+            cliffs_delta: mw.map(|m| m.cliffs_delta()),
+            mann_whitney_p: mw.map(|m| m.p_value),
+            mann_whitney_p_holm: self.mann_whitney_p_holm,
+        }
+    }
 }
 
 pub fn write_csv(path: &Path, comparisons: &[Comparison]) -> Result<()> {
-    crate::record::canonical::write_table(path, &header(), rows(comparisons))
+    crate::record::canonical::write_rows(path, comparisons.iter().map(Comparison::row))
 }

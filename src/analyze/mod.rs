@@ -1,97 +1,171 @@
-//! Analysis: reads only a results folder (`trials.csv`, `manifest.json`), so it reruns
-//! without retraining, and writes `summary.csv` and `comparisons.csv` beside the results.
+//! Analysis: every statistic and every detection step, from a results folder only
+//! (`manifest.json`, `trials.csv` and the files beside it), so it reruns without retraining.
+//!
+//! A [`Folder`] reads `trials.csv` once into cells. From them come the [`Summary`]
+//! (`summary.csv` and `comparisons.csv`), and the [`Analysis`] the report renders: the grid of
+//! per-initializer statistics, the headline findings, the sweeps along numeric axes, the
+//! training curves, the hidden layers over training, an edge-of-chaos overlay, and the
+//! weight-space map (`regions`, which writes its own files).
 
+pub mod chaos;
 pub mod compare;
+pub mod curves;
+pub mod findings;
+pub mod grid;
+pub mod layers;
 pub mod regions;
 pub mod separation;
 pub mod som;
 pub mod summary;
+pub mod sweeps;
 pub mod trials;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::record::Manifest;
 
-/// What `summarize` produced.
-pub struct Summarized {
+/// A results folder as the analysis reads it.
+pub struct Folder {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    /// `trials.csv` by cell, in plan order.
+    pub cells: Vec<trials::CellTrials>,
+}
+
+impl Folder {
+    pub fn read(dir: &Path) -> Result<Folder> {
+        let manifest = Manifest::read(&dir.join("manifest.json"))?;
+        let cells = trials::read_cells(&dir.join("trials.csv"))?;
+        Ok(Folder {
+            dir: dir.to_path_buf(),
+            manifest,
+            cells,
+        })
+    }
+
+    /// The training budget: trials that never converged are censored here.
+    pub fn budget(&self) -> u32 {
+        self.manifest.spec["epochs"].as_u64().unwrap_or(0) as u32
+    }
+
+    pub fn trials(&self) -> usize {
+        self.cells.iter().map(|c| c.n).sum()
+    }
+}
+
+/// `summary.csv` and `comparisons.csv`.
+pub struct Summary {
     pub cells: Vec<summary::CellSummary>,
     pub comparisons: Vec<compare::Comparison>,
 }
 
-/// Largest sweep whose weight-space map is drawn at the end of a run (the map's training time
-/// grows with trials × nodes; `initbench regions` maps any size on request).
-pub const AUTO_REGIONS_MAX_TRIALS: usize = 20_000;
-
-/// Everything a finished run ends with: the summary, the weight-space map (for sweeps of at
-/// least 4 and at most [`AUTO_REGIONS_MAX_TRIALS`] trials) and, unless the spec says
-/// `figures = false`, the report. The summary and the map are independent and run side by
-/// side on `threads` threads (the summary's cells in parallel too); every result is the same
-/// on any number of threads.
-pub fn finish(dir: &Path, threads: usize) -> Result<(Summarized, Option<crate::report::Report>)> {
-    let manifest = Manifest::read(&dir.join("manifest.json"))?;
-    let cells = trials::read_cells(&dir.join("trials.csv"))?;
-    let trials: usize = cells.iter().map(|c| c.n).sum();
-    let (summary, mapped) = pool(threads)?.install(|| {
-        rayon::join(
-            || summarize_cells(dir, &cells, &manifest),
-            || {
-                if (4..=AUTO_REGIONS_MAX_TRIALS).contains(&trials) {
-                    let opts = regions::Options {
-                        input: regions::Input::Auto,
-                        grid: None,
-                        raw_order: false,
-                    };
-                    regions::regions(dir, &opts).map(|_| ())
-                } else {
-                    Ok(())
-                }
-            },
-        )
-    });
-    let summary = summary?;
-    mapped?;
-    drop(cells);
-    if manifest.spec["figures"].as_bool() == Some(false) {
-        return Ok((summary, None));
+impl Summary {
+    /// The summary of `folder`, on the current rayon pool (the same on any number of
+    /// threads).
+    pub fn new(folder: &Folder) -> Summary {
+        let budget = folder.budget();
+        let (cells, comparisons) = rayon::join(
+            || summary::summarize_cells(&folder.cells, budget, folder.manifest.experiment_seed),
+            || compare::compare_cells(&folder.cells, budget),
+        );
+        Summary { cells, comparisons }
     }
-    let report = crate::report::write(dir)?;
-    Ok((summary, Some(report)))
+
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        summary::write_csv(&dir.join("summary.csv"), &self.cells)?;
+        compare::write_csv(&dir.join("comparisons.csv"), &self.comparisons)
+    }
 }
 
-/// Writes `summary.csv` and `comparisons.csv` for the results in `dir`, reading `trials.csv`
-/// one row at a time (a cell keeps only its counts, times and accuracies), on `threads`
-/// threads (the same results on any number).
-pub fn summarize(dir: &Path, threads: usize) -> Result<Summarized> {
-    let manifest = Manifest::read(&dir.join("manifest.json"))?;
-    let cells = trials::read_cells(&dir.join("trials.csv"))?;
-    pool(threads)?.install(|| summarize_cells(dir, &cells, &manifest))
+/// How the experiment was run, from its manifest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setup {
+    pub name: String,
+    pub description: String,
+    pub epochs: u32,
+    /// None = full batch.
+    pub batch_size: Option<u64>,
+    pub loss: String,
+    pub output_activation: String,
+    pub target_train_acc: Option<f64>,
+    pub target_train_loss: Option<f64>,
+    pub early_stop: bool,
+    /// `running` for a run that has not finished writing its rows.
+    pub state: String,
+}
+
+impl Setup {
+    fn of(m: &Manifest) -> Setup {
+        let spec = &m.spec;
+        let text = |key: &str| spec[key].as_str().unwrap_or_default().to_string();
+        Setup {
+            name: text("name"),
+            description: text("description"),
+            epochs: spec["epochs"].as_u64().unwrap_or(0) as u32,
+            batch_size: spec["batch_size"].as_u64(),
+            loss: text("loss"),
+            output_activation: text("output_activation"),
+            target_train_acc: spec["target"]["train_acc"].as_f64(),
+            target_train_loss: spec["target"]["train_loss"].as_f64(),
+            early_stop: spec["early_stop"].as_bool().unwrap_or(false),
+            state: m.state.clone(),
+        }
+    }
+}
+
+/// Everything the report shows, computed once.
+pub struct Analysis {
+    pub setup: Setup,
+    pub grid: grid::Grid,
+    pub findings: findings::Findings,
+    pub sweeps: Vec<sweeps::Sweep>,
+    /// Whether the folder has `curves.csv` (each grid statistic then has its loss curve).
+    pub has_curves: bool,
+    pub layers: Option<layers::Layers>,
+    pub chaos: Option<chaos::Chaos>,
+    /// The weight-space map, when `initbench regions` (or the run) made one.
+    pub map: Option<regions::Mapped>,
+}
+
+impl Analysis {
+    pub fn new(folder: &Folder) -> Result<Analysis> {
+        let dir = &folder.dir;
+        if folder.cells.is_empty() {
+            return Err(Error::Input(format!(
+                "{}: no trials to report",
+                dir.join("trials.csv").display()
+            )));
+        }
+        let mut grid = grid::Grid::new(&folder.cells, folder.budget());
+        let curves_path = dir.join("curves.csv");
+        let has_curves = curves_path.exists();
+        if has_curves {
+            let curves = curves::read(&curves_path)?;
+            for s in grid.cells.iter_mut().flat_map(|c| c.inits.iter_mut()) {
+                let ids = s.cells.iter().flat_map(|&i| &folder.cells[i].ids);
+                s.loss_curve = curves::median_curve(&curves, ids);
+            }
+        }
+        Ok(Analysis {
+            setup: Setup::of(&folder.manifest),
+            findings: findings::Findings::new(&grid, &folder.cells),
+            sweeps: sweeps::sweeps(&grid),
+            has_curves,
+            layers: layers::analyze(dir, &folder.cells)?,
+            chaos: chaos::analyze(&folder.manifest, dir, &folder.cells)?,
+            map: regions::outputs::load(dir, &folder.cells)?,
+            grid,
+        })
+    }
 }
 
 /// The analysis's own threads: the process-wide rayon pool has one thread, since the binary
 /// sets `RAYON_NUM_THREADS=1` for candle's kernels (`train::setup_process`).
-fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .thread_name(|i| format!("initbench-analysis-{i}"))
         .build()
-        .map_err(|e| crate::error::Error::Other(format!("cannot start threads: {e}")))
-}
-
-fn summarize_cells(
-    dir: &Path,
-    cells: &[trials::CellTrials],
-    manifest: &Manifest,
-) -> Result<Summarized> {
-    let budget = manifest.spec["epochs"].as_u64().unwrap_or(0) as u32;
-    let (summary, comparisons) = rayon::join(
-        || summary::summarize_cells(cells, budget, manifest.experiment_seed),
-        || compare::compare_cells(cells, budget),
-    );
-    summary::write_csv(&dir.join("summary.csv"), &summary)?;
-    compare::write_csv(&dir.join("comparisons.csv"), &comparisons)?;
-    Ok(Summarized {
-        cells: summary,
-        comparisons,
-    })
+        .map_err(|e| Error::Other(format!("cannot start threads: {e}")))
 }

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::trials::{CellTrials, TrialRecord, CELL_AXES};
+use super::trials::{CellTrials, Setting, SETTING_AXES};
 use crate::error::Result;
-use crate::record::rows::real;
+use crate::record::schema::SummaryRow;
 use crate::stats;
 
 /// Bootstrap resamples per interval; the seed makes summary.csv the same bytes every time.
@@ -45,23 +45,11 @@ impl Spread {
             median_ci,
         }
     }
-
-    fn columns(&self, out: &mut Vec<String>) {
-        let o = |x: Option<f64>| x.map(real).unwrap_or_default();
-        out.push(o(self.mean));
-        out.push(o(self.mean_ci.map(|c| c.0)));
-        out.push(o(self.mean_ci.map(|c| c.1)));
-        out.push(o(self.sd));
-        out.push(o(self.median));
-        out.push(o(self.median_ci.map(|c| c.0)));
-        out.push(o(self.median_ci.map(|c| c.1)));
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct CellSummary {
-    /// Axis values in [`CELL_AXES`] order.
-    pub cell: [String; 7],
+    pub setting: Setting,
     pub n: usize,
     pub converged: usize,
     pub not_converged: usize,
@@ -79,48 +67,10 @@ impl CellSummary {
     }
 }
 
-pub const HEADER_STATS: &[&str] = &[
-    "n",
-    "converged",
-    "not_converged",
-    "diverged",
-    "success_rate",
-    "success_rate_ci_low",
-    "success_rate_ci_high",
-    "median_epochs_to_target",
-    "median_epochs_ci_low",
-    "median_epochs_ci_high",
-];
-
-const SPREADS: [&str; 3] = ["final_test_acc", "best_test_acc", "final_train_acc"];
-const SPREAD_STATS: [&str; 7] = [
-    "mean",
-    "mean_ci_low",
-    "mean_ci_high",
-    "sd",
-    "median",
-    "median_ci_low",
-    "median_ci_high",
-];
-
-pub fn header() -> Vec<String> {
-    let mut h: Vec<String> = CELL_AXES.iter().map(|s| s.to_string()).collect();
-    h.extend(HEADER_STATS.iter().map(|s| s.to_string()));
-    for m in SPREADS {
-        h.extend(SPREAD_STATS.iter().map(|s| format!("{m}_{s}")));
-    }
-    h
-}
-
-/// One summary per cell, in plan order. `budget` is the epoch budget (censoring time);
-/// `seed` seeds the bootstrap.
-pub fn summarize(records: &[TrialRecord], budget: u32, seed: u64) -> Vec<CellSummary> {
-    summarize_cells(&CellTrials::from_records(records), budget, seed)
-}
-
-/// [`summarize`] from cells already grouped ([`super::trials::read_cells`]). Cells are
-/// summarized in parallel on the current rayon pool; cell `i`'s bootstrap streams derive from
-/// (`seed`, `i`) alone, so the result is the same on any number of threads.
+/// One summary per cell, in plan order; `budget` is the epoch budget (censoring time) and
+/// `seed` seeds the bootstrap. Cells are summarized in parallel on the current rayon pool;
+/// cell `i`'s bootstrap streams derive from (`seed`, `i`) alone, so the result is the same on
+/// any number of threads.
 pub fn summarize_cells(cells: &[CellTrials], budget: u32, seed: u64) -> Vec<CellSummary> {
     cells
         .par_iter()
@@ -138,7 +88,7 @@ pub fn summarize_cells(cells: &[CellTrials], budget: u32, seed: u64) -> Vec<Cell
                 },
             );
             CellSummary {
-                cell: c.cell.clone(),
+                setting: c.setting.clone(),
                 n: c.n,
                 converged: c.converged,
                 not_converged: c.not_converged,
@@ -153,42 +103,75 @@ pub fn summarize_cells(cells: &[CellTrials], budget: u32, seed: u64) -> Vec<Cell
         .collect()
 }
 
+impl CellSummary {
+    /// The cell's row of `summary.csv`.
+    pub fn row(&self) -> SummaryRow<&str> {
+        let s = &self.setting;
+        let m = self.median_epochs.as_ref();
+        let (ft, bt, fr) = (
+            &self.final_test_acc,
+            &self.best_test_acc,
+            &self.final_train_acc,
+        );
+        SummaryRow {
+            dataset: &s.dataset,
+            depth: s.depth,
+            width: s.width,
+            activation: &s.activation,
+            initializer: &s.initializer,
+            gain: s.gain,
+            optimizer: &s.optimizer,
+            n: self.n,
+            converged: self.converged,
+            not_converged: self.not_converged,
+            diverged: self.diverged,
+            success_rate: self.rate(),
+            success_rate_ci_low: self.rate_ci.map(|r| r.0),
+            success_rate_ci_high: self.rate_ci.map(|r| r.1),
+            median_epochs_to_target: m.and_then(|m| m.estimate),
+            median_epochs_ci_low: m.and_then(|m| m.lower),
+            median_epochs_ci_high: m.and_then(|m| m.upper),
+            final_test_acc_mean: ft.mean,
+            final_test_acc_mean_ci_low: ft.mean_ci.map(|c| c.0),
+            final_test_acc_mean_ci_high: ft.mean_ci.map(|c| c.1),
+            final_test_acc_sd: ft.sd,
+            final_test_acc_median: ft.median,
+            final_test_acc_median_ci_low: ft.median_ci.map(|c| c.0),
+            final_test_acc_median_ci_high: ft.median_ci.map(|c| c.1),
+            best_test_acc_mean: bt.mean,
+            best_test_acc_mean_ci_low: bt.mean_ci.map(|c| c.0),
+            best_test_acc_mean_ci_high: bt.mean_ci.map(|c| c.1),
+            best_test_acc_sd: bt.sd,
+            best_test_acc_median: bt.median,
+            best_test_acc_median_ci_low: bt.median_ci.map(|c| c.0),
+            best_test_acc_median_ci_high: bt.median_ci.map(|c| c.1),
+            final_train_acc_mean: fr.mean,
+            final_train_acc_mean_ci_low: fr.mean_ci.map(|c| c.0),
+            final_train_acc_mean_ci_high: fr.mean_ci.map(|c| c.1),
+            final_train_acc_sd: fr.sd,
+            final_train_acc_median: fr.median,
+            final_train_acc_median_ci_low: fr.median_ci.map(|c| c.0),
+            final_train_acc_median_ci_high: fr.median_ci.map(|c| c.1),
+        }
+    }
+}
+
 pub fn write_csv(path: &Path, cells: &[CellSummary]) -> Result<()> {
-    let header = header();
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let o = |x: Option<f64>| x.map(real).unwrap_or_default();
-    let rows = cells.iter().map(|c| {
-        let mut row: Vec<String> = c.cell.to_vec();
-        row.push(c.n.to_string());
-        row.push(c.converged.to_string());
-        row.push(c.not_converged.to_string());
-        row.push(c.diverged.to_string());
-        row.push(real(c.rate()));
-        row.push(o(c.rate_ci.map(|r| r.0)));
-        row.push(o(c.rate_ci.map(|r| r.1)));
-        let m = c.median_epochs.as_ref();
-        row.push(o(m.and_then(|m| m.estimate)));
-        row.push(o(m.and_then(|m| m.lower)));
-        row.push(o(m.and_then(|m| m.upper)));
-        c.final_test_acc.columns(&mut row);
-        c.best_test_acc.columns(&mut row);
-        c.final_train_acc.columns(&mut row);
-        row
-    });
-    crate::record::canonical::write_table(path, &header, rows)
+    crate::record::canonical::write_rows(path, cells.iter().map(CellSummary::row))
 }
 
 /// The summary as a plain-text table, showing only the axes that vary (the initializer
 /// always), at most `max_rows` rows.
 pub fn table(cells: &[CellSummary], max_rows: usize) -> String {
-    let Some(first) = cells.first() else {
+    if cells.is_empty() {
         return "no trials\n".to_string();
-    };
-    let varies: Vec<bool> = (0..CELL_AXES.len())
-        .map(|j| CELL_AXES[j] == "initializer" || cells.iter().any(|c| c.cell[j] != first.cell[j]))
+    }
+    let values: Vec<[String; 7]> = cells.iter().map(|c| c.setting.values()).collect();
+    let varies: Vec<bool> = (0..SETTING_AXES.len())
+        .map(|j| SETTING_AXES[j] == "initializer" || values.iter().any(|v| v[j] != values[0][j]))
         .collect();
     let test = cells.iter().any(|c| c.final_test_acc.n > 0);
-    let mut header: Vec<String> = CELL_AXES
+    let mut header: Vec<String> = SETTING_AXES
         .iter()
         .zip(&varies)
         .filter(|(_, v)| **v)
@@ -204,9 +187,8 @@ pub fn table(cells: &[CellSummary], max_rows: usize) -> String {
     ];
     header.extend(stats_cols.map(String::from));
     let mut rows = vec![header];
-    for c in cells.iter().take(max_rows) {
-        let mut row: Vec<String> = c
-            .cell
+    for (c, values) in cells.iter().zip(&values).take(max_rows) {
+        let mut row: Vec<String> = values
             .iter()
             .zip(&varies)
             .filter(|(_, v)| **v)
@@ -285,28 +267,11 @@ pub fn table(cells: &[CellSummary], max_rows: usize) -> String {
 mod tests {
     use super::*;
 
-    fn record(init: &str, status: &str, epochs: Option<u32>, acc: Option<f64>) -> TrialRecord {
-        TrialRecord {
-            trial_id: "t0".into(),
-            dataset: "xor".into(),
-            depth: "1".into(),
-            width: "2".into(),
-            activation: "sigmoid".into(),
-            initializer: init.into(),
-            gain: "1".into(),
-            optimizer: "sgd(lr=1)".into(),
-            replicate: 0,
-            status: status.into(),
-            epochs_to_target: epochs,
-            final_train_acc: acc,
-            final_test_acc: None,
-            best_test_acc: None,
-            init_loss: None,
-            init_grad_norm_first: None,
-            init_grad_norm_last: None,
-            init_act_std_first: None,
-            init_act_std_last: None,
-        }
+    use crate::analyze::trials::{cells_of, test_row as record};
+    use crate::record::schema::{Status, TrialRow};
+
+    fn summarize(rows: &[TrialRow], budget: u32, seed: u64) -> Vec<CellSummary> {
+        summarize_cells(&cells_of(rows), budget, seed)
     }
 
     #[test]
@@ -314,16 +279,16 @@ mod tests {
         // Four of ten converge at epochs 10, 20, 30, 40: fewer than half, so the Kaplan–Meier
         // median is undefined even though the four have a median of 25 (dropping censored
         // trials would report 25 and mislead).
-        let mut rs: Vec<TrialRecord> = [10, 20, 30, 40]
+        let mut rs: Vec<TrialRow> = [10, 20, 30, 40]
             .iter()
-            .map(|&e| record("a", "converged", Some(e), Some(1.0)))
+            .map(|&e| record("a", Status::Converged, Some(e), Some(1.0)))
             .collect();
-        rs.extend((0..5).map(|_| record("a", "not_converged", None, Some(0.5))));
-        rs.push(record("a", "diverged", None, None));
+        rs.extend((0..5).map(|_| record("a", Status::NotConverged, None, Some(0.5))));
+        rs.push(record("a", Status::Diverged, None, None));
         // Six of ten converge at epochs 1..6: S steps to exactly 0.5 at epoch 5 and stays
         // there until 6, so the median is the midpoint 5.5, as R's survfit reports it.
-        rs.extend((1..=6).map(|e| record("b", "converged", Some(e), Some(1.0))));
-        rs.extend((0..4).map(|_| record("b", "not_converged", None, Some(0.75))));
+        rs.extend((1..=6).map(|e| record("b", Status::Converged, Some(e), Some(1.0))));
+        rs.extend((0..4).map(|_| record("b", Status::NotConverged, None, Some(0.75))));
         let cells = summarize(&rs, 100, 7);
         assert_eq!(cells.len(), 2);
         let a = &cells[0];

@@ -1,38 +1,27 @@
-//! `trials.csv` read back into typed rows: the analysis stage's only input besides the
-//! manifest, so every analysis reruns without retraining.
+//! `trials.csv` read once, row by row, into cells: the trials that share every setting but
+//! the replicate. Every table, test and figure of the analysis starts from these.
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use crate::error::Result;
+use crate::record::numbers;
+use crate::record::schema::{self, Status, TrialRow};
 
-use crate::error::{Error, Result};
-
-/// One row of `trials.csv` (the columns analysis uses).
-#[derive(Clone, Debug, Deserialize)]
-pub struct TrialRecord {
-    pub trial_id: String,
+/// The settings that name a cell: every axis but the replicate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
     pub dataset: String,
-    pub depth: String,
-    pub width: String,
+    pub depth: u32,
+    pub width: u32,
     pub activation: String,
     pub initializer: String,
-    pub gain: String,
+    pub gain: f64,
     pub optimizer: String,
-    pub replicate: u32,
-    pub status: String,
-    pub epochs_to_target: Option<u32>,
-    pub final_train_acc: Option<f64>,
-    pub final_test_acc: Option<f64>,
-    pub best_test_acc: Option<f64>,
-    pub init_loss: Option<f64>,
-    pub init_grad_norm_first: Option<f64>,
-    pub init_grad_norm_last: Option<f64>,
-    pub init_act_std_first: Option<f64>,
-    pub init_act_std_last: Option<f64>,
 }
 
-/// The axes that name a cell (everything but the replicate), in column order.
-pub const CELL_AXES: [&str; 7] = [
+/// The columns of a [`Setting`], in `trials.csv`'s order.
+pub const SETTING_AXES: [&str; 7] = [
     "dataset",
     "depth",
     "width",
@@ -42,77 +31,42 @@ pub const CELL_AXES: [&str; 7] = [
     "optimizer",
 ];
 
-impl TrialRecord {
-    /// The cell's axis values, in [`CELL_AXES`] order, exactly as written.
-    pub fn cell(&self) -> [String; 7] {
+impl Setting {
+    /// The values in [`SETTING_AXES`] order, as `trials.csv` writes them.
+    pub fn values(&self) -> [String; 7] {
         [
             self.dataset.clone(),
-            self.depth.clone(),
-            self.width.clone(),
+            self.depth.to_string(),
+            self.width.to_string(),
             self.activation.clone(),
             self.initializer.clone(),
-            self.gain.clone(),
+            self.gain_text(),
             self.optimizer.clone(),
         ]
     }
 
-    pub fn converged(&self) -> bool {
-        self.status == "converged"
-    }
-
-    /// Time to convergence as censored data: the epoch the target was reached, or the budget
-    /// (censored) for a trial that never reached it, diverged ones included.
-    pub fn survival(&self, budget: u32) -> (f64, bool) {
-        match (self.converged(), self.epochs_to_target) {
-            (true, Some(e)) => (e as f64, true),
-            _ => (budget as f64, false),
-        }
+    /// The gain as `trials.csv` writes it.
+    pub fn gain_text(&self) -> String {
+        numbers::real(self.gain).as_str().to_string()
     }
 }
 
-/// One row of `trials.csv` borrowed from the reader's buffer: the same columns, types and
-/// checks as [`TrialRecord`], without an allocation per row.
-#[derive(Deserialize)]
-struct TrialRow<'a> {
-    #[allow(dead_code)]
-    trial_id: &'a str,
-    dataset: &'a str,
-    depth: &'a str,
-    width: &'a str,
-    activation: &'a str,
-    initializer: &'a str,
-    gain: &'a str,
-    optimizer: &'a str,
-    #[allow(dead_code)]
-    replicate: u32,
-    status: &'a str,
-    epochs_to_target: Option<u32>,
-    final_train_acc: Option<f64>,
-    final_test_acc: Option<f64>,
-    best_test_acc: Option<f64>,
-    #[allow(dead_code)]
-    init_loss: Option<f64>,
-    #[allow(dead_code)]
-    init_grad_norm_first: Option<f64>,
-    #[allow(dead_code)]
-    init_grad_norm_last: Option<f64>,
-    #[allow(dead_code)]
-    init_act_std_first: Option<f64>,
-    #[allow(dead_code)]
-    init_act_std_last: Option<f64>,
-}
-
-/// What the summary and the comparisons need from one cell's trials (in plan order), kept
-/// compactly so that a million trials fit in a few tens of MB: counts, each trial's time to
-/// convergence, and the accuracy columns a trial has.
+/// What the analysis keeps of one cell's trials (in plan order), compactly, so that a million
+/// trials fit in a few tens of MB: counts, and per trial its id, status and time to target,
+/// and the accuracies present.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CellTrials {
-    /// Axis values in [`CELL_AXES`] order, exactly as written.
-    pub cell: [String; 7],
+    pub setting: Setting,
     pub n: usize,
     pub converged: usize,
     pub not_converged: usize,
     pub diverged: usize,
+    /// Trials that started with two or more identical hidden units, and how many of those
+    /// converged.
+    pub symmetric: usize,
+    pub symmetric_converged: usize,
+    pub ids: Vec<u64>,
+    pub statuses: Vec<Status>,
     /// Per trial: the epoch the target was reached, for a converged trial that has one; `None`
     /// for every other trial (censored at the budget).
     pub epochs: Vec<Option<u32>>,
@@ -123,13 +77,25 @@ pub struct CellTrials {
 }
 
 impl CellTrials {
-    fn new(cell: [String; 7]) -> CellTrials {
+    fn new(row: &TrialRow<&str>) -> CellTrials {
         CellTrials {
-            cell,
+            setting: Setting {
+                dataset: row.dataset.to_string(),
+                depth: row.depth,
+                width: row.width,
+                activation: row.activation.to_string(),
+                initializer: row.initializer.to_string(),
+                gain: row.gain,
+                optimizer: row.optimizer.to_string(),
+            },
             n: 0,
             converged: 0,
             not_converged: 0,
             diverged: 0,
+            symmetric: 0,
+            symmetric_converged: 0,
+            ids: Vec::new(),
+            statuses: Vec::new(),
             epochs: Vec::new(),
             final_test_acc: Vec::new(),
             best_test_acc: Vec::new(),
@@ -137,26 +103,24 @@ impl CellTrials {
         }
     }
 
-    fn push(
-        &mut self,
-        status: &str,
-        epochs_to_target: Option<u32>,
-        final_train: Option<f64>,
-        final_test: Option<f64>,
-        best_test: Option<f64>,
-    ) {
+    fn push(&mut self, row: &TrialRow<&str>) {
         self.n += 1;
-        let converged = status == "converged";
+        let converged = row.converged();
         self.converged += usize::from(converged);
-        self.not_converged += usize::from(status == "not_converged");
-        self.diverged += usize::from(status == "diverged");
-        self.epochs.push(epochs_to_target.filter(|_| converged));
-        self.final_test_acc.extend(final_test);
-        self.best_test_acc.extend(best_test);
-        self.final_train_acc.extend(final_train);
+        self.not_converged += usize::from(row.status == Status::NotConverged);
+        self.diverged += usize::from(row.status == Status::Diverged);
+        self.symmetric += usize::from(row.init_symmetric);
+        self.symmetric_converged += usize::from(row.init_symmetric && converged);
+        self.ids.push(row.trial_id);
+        self.statuses.push(row.status);
+        self.epochs.push(row.epochs_to_target.filter(|_| converged));
+        self.final_test_acc.extend(row.final_test_acc);
+        self.best_test_acc.extend(row.best_test_acc);
+        self.final_train_acc.extend(row.final_train_acc);
     }
 
-    /// Every trial's time to convergence as censored data, as [`TrialRecord::survival`].
+    /// Every trial's time to convergence as censored data: the epoch the target was reached,
+    /// or the budget (censored) for a trial that never reached it, diverged ones included.
     pub fn survival(&self, budget: u32) -> Vec<(f64, bool)> {
         self.epochs
             .iter()
@@ -167,109 +131,128 @@ impl CellTrials {
             .collect()
     }
 
-    /// The cell's trials grouped from records (cells in the order they first appear).
-    pub fn from_records(records: &[TrialRecord]) -> Vec<CellTrials> {
-        group_by(records, TrialRecord::cell)
-            .into_iter()
-            .map(|(cell, rows)| {
-                let mut c = CellTrials::new(cell);
-                for r in rows {
-                    c.push(
-                        &r.status,
-                        r.epochs_to_target,
-                        r.final_train_acc,
-                        r.final_test_acc,
-                        r.best_test_acc,
-                    );
-                }
-                c
-            })
-            .collect()
+    /// The accuracies the report and the tests compare: final test accuracy where the cell
+    /// has a test split, else final training accuracy.
+    pub fn accuracy(&self) -> (&[f64], bool) {
+        if self.final_test_acc.is_empty() {
+            (&self.final_train_acc, false)
+        } else {
+            (&self.final_test_acc, true)
+        }
     }
 }
 
-/// Reads `trials.csv` row by row into per-cell [`CellTrials`], cells in the order they first
-/// appear (plan order): the same result as [`CellTrials::from_records`] on [`read`]'s records,
-/// and the same errors, without holding the rows.
-pub fn read_cells(trials_csv: &Path) -> Result<Vec<CellTrials>> {
-    let mut r = csv::Reader::from_path(trials_csv)
-        .map_err(|e| crate::record::writer::csv_error(trials_csv, e))?;
-    let at =
-        |i: usize, e: csv::Error| Error::Input(format!("{}:{}: {e}", trials_csv.display(), i + 2));
-    let headers = r.headers().map_err(|e| at(0, e))?.clone();
-    let mut record = csv::StringRecord::new();
-    let mut cells: Vec<CellTrials> = Vec::new();
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut key = String::new();
-    for i in 0.. {
-        match r.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(at(i, e)),
-        }
-        let row: TrialRow = record.deserialize(Some(&headers)).map_err(|e| at(i, e))?;
-        let axes = [
-            row.dataset,
-            row.depth,
-            row.width,
-            row.activation,
-            row.initializer,
-            row.gain,
-            row.optimizer,
-        ];
+/// Trials grouped into cells as they come, cells in the order they first appear.
+#[derive(Default)]
+struct Cells {
+    cells: Vec<CellTrials>,
+    index: HashMap<String, usize>,
+    key: String,
+}
+
+impl Cells {
+    fn push(&mut self, row: &TrialRow<&str>) {
         // Length-prefixed, so that distinct cells never share a key.
+        let key = &mut self.key;
         key.clear();
-        for a in axes {
+        for a in [row.dataset, row.activation, row.initializer, row.optimizer] {
             key.push_str(&a.len().to_string());
             key.push(':');
             key.push_str(a);
         }
-        let at = match index.get(key.as_str()) {
+        for n in [
+            u64::from(row.depth),
+            u64::from(row.width),
+            row.gain.to_bits(),
+        ] {
+            key.push_str(&n.to_string());
+            key.push(':');
+        }
+        let at = match self.index.get(key.as_str()) {
             Some(&at) => at,
             None => {
-                index.insert(key.clone(), cells.len());
-                cells.push(CellTrials::new(axes.map(str::to_string)));
-                cells.len() - 1
+                self.index.insert(key.clone(), self.cells.len());
+                self.cells.push(CellTrials::new(row));
+                self.cells.len() - 1
             }
         };
-        cells[at].push(
-            row.status,
-            row.epochs_to_target,
-            row.final_train_acc,
-            row.final_test_acc,
-            row.best_test_acc,
-        );
+        self.cells[at].push(row);
     }
-    Ok(cells)
 }
 
-pub fn read(trials_csv: &Path) -> Result<Vec<TrialRecord>> {
-    let mut r = csv::Reader::from_path(trials_csv)
-        .map_err(|e| crate::record::writer::csv_error(trials_csv, e))?;
-    r.deserialize()
-        .enumerate()
-        .map(|(i, row)| {
-            row.map_err(|e| Error::Input(format!("{}:{}: {e}", trials_csv.display(), i + 2)))
-        })
-        .collect()
+/// Reads `trials.csv` row by row into cells, in the order cells first appear (plan order),
+/// without an allocation per row.
+pub fn read_cells(trials_csv: &Path) -> Result<Vec<CellTrials>> {
+    let mut cells = Cells::default();
+    schema::read_records(
+        trials_csv,
+        schema::columns::<TrialRow>(),
+        |record, headers, _| {
+            let row: TrialRow<&str> = record
+                .deserialize(Some(headers))
+                .map_err(|e| schema::csv_error(trials_csv, e))?;
+            cells.push(&row);
+            Ok(())
+        },
+    )?;
+    Ok(cells.cells)
 }
 
-/// Groups records by a key, keeping the order in which keys first appear (plan order).
-pub fn group_by<'a, K: std::hash::Hash + Eq + Clone>(
-    records: impl IntoIterator<Item = &'a TrialRecord>,
-    key: impl Fn(&TrialRecord) -> K,
-) -> Vec<(K, Vec<&'a TrialRecord>)> {
-    let mut groups: Vec<(K, Vec<&'a TrialRecord>)> = Vec::new();
-    let mut index = std::collections::HashMap::new();
-    for r in records {
-        let k = key(r);
-        let at = *index.entry(k.clone()).or_insert_with(|| {
-            groups.push((k, Vec::new()));
-            groups.len() - 1
-        });
-        groups[at].1.push(r);
+/// Rows already read, grouped as [`read_cells`] groups them.
+pub fn cells_of(rows: &[TrialRow]) -> Vec<CellTrials> {
+    let mut cells = Cells::default();
+    for r in rows {
+        cells.push(&r.as_ref());
     }
-    groups
+    cells.cells
+}
+
+/// Every row of `trials.csv`, in file order.
+pub fn read(trials_csv: &Path) -> Result<Vec<TrialRow>> {
+    schema::read_all(trials_csv)
+}
+
+/// A trial row for tests: one xor 2-unit sigmoid setting, `init`, and the given outcome.
+#[cfg(test)]
+pub(crate) fn test_row(
+    init: &str,
+    status: Status,
+    epochs: Option<u32>,
+    train_acc: Option<f64>,
+) -> TrialRow {
+    TrialRow {
+        trial_id: 0,
+        dataset: "xor".into(),
+        depth: 1,
+        width: 2,
+        activation: "sigmoid".into(),
+        initializer: init.into(),
+        gain: 1.0,
+        optimizer: "sgd(lr=1)".into(),
+        lr: 1.0,
+        replicate: 0,
+        seed: 0,
+        status,
+        epochs_to_target: epochs,
+        diverged_at_epoch: None,
+        epochs_run: 100,
+        final_train_loss: None,
+        final_train_acc: train_acc,
+        final_test_loss: None,
+        final_test_acc: None,
+        best_train_loss: None,
+        best_train_acc: None,
+        best_test_loss: None,
+        best_test_acc: None,
+        init_loss: None,
+        init_grad_norm_first: None,
+        init_grad_norm_last: None,
+        init_act_std_first: None,
+        init_act_std_last: None,
+        init_saturated_frac: None,
+        init_dead_frac: None,
+        init_symmetric: false,
+    }
 }
 
 #[cfg(test)]
@@ -293,12 +276,13 @@ mod tests {
     }
 
     #[test]
-    fn streamed_cells_equal_cells_grouped_from_records() {
-        // Interleaved cells (two data sets, quoted optimizer, a gain whose text is a prefix of
-        // another's), every status, missing epochs and accuracies.
+    fn cells_group_trials_in_plan_order_with_their_counts() {
+        // Interleaved cells (two data sets, quoted optimizer, gains 1 and 10), every status,
+        // missing epochs and accuracies.
         let mut rows = Vec::new();
+        let mut n = 0u64;
         for rep in 0..5u32 {
-            for (ds, gain) in [("xor", "1"), ("moons", "1"), ("xor", "10"), ("xor", "1.0")] {
+            for (ds, gain) in [("xor", "1"), ("moons", "1"), ("xor", "10")] {
                 for init in ["zeros", "he_normal"] {
                     let k = rep as usize + ds.len() + gain.len() + init.len();
                     let status = ["converged", "not_converged", "diverged"][k % 3];
@@ -317,31 +301,52 @@ mod tests {
                     } else {
                         format!("0.{}", 25 * (k % 4))
                     };
+                    n += 1;
                     rows.push(format!(
-                        "t{rep}{k},{ds},1,2,tanh,{init},{gain},\"sgd(lr=0.5,momentum=0)\",0.5,{rep},7,{status},{epochs},,30,0.1,{train},0.2,{test},0.1,{train},0.2,{test},0.7,0.1,0.1,0.3,0.3,0,,false"
+                        "t{n:016x},{ds},1,2,tanh,{init},{gain},\"sgd(lr=0.5,momentum=0)\",0.5,{rep},7,{status},{epochs},,30,0.1,{train},0.2,{test},0.1,{train},0.2,{test},0.7,0.1,0.1,0.3,0.3,0,,{}",
+                        init == "zeros"
                     ));
                 }
             }
         }
-        // A converged trial without epochs counts as censored, like a record's survival.
-        rows.push("tx,xor,1,2,tanh,zeros,1,\"sgd(lr=0.5,momentum=0)\",0.5,9,7,converged,,,30,0.1,1,0.2,,0.1,1,0.2,,0.7,0.1,0.1,0.3,0.3,0,,false".into());
         let path = write("cells", &rows);
-        let streamed = read_cells(&path).unwrap();
+        let cells = read_cells(&path).unwrap();
         let records = read(&path).unwrap();
-        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
-        assert_eq!(streamed, CellTrials::from_records(&records));
-        assert_eq!(streamed.len(), 8);
-        assert_eq!(streamed.iter().map(|c| c.n).sum::<usize>(), rows.len());
-        for c in &streamed {
-            let members: Vec<&TrialRecord> =
-                records.iter().filter(|r| r.cell() == c.cell).collect();
-            let times: Vec<(f64, bool)> = members.iter().map(|r| r.survival(50)).collect();
-            assert_eq!(c.survival(50), times);
+        assert_eq!(cells_of(&records), cells);
+        assert_eq!(cells.len(), 6);
+        assert_eq!(cells.iter().map(|c| c.n).sum::<usize>(), rows.len());
+        for c in &cells {
+            let members: Vec<&TrialRow> = records
+                .iter()
+                .filter(|r| {
+                    r.dataset == c.setting.dataset
+                        && r.gain == c.setting.gain
+                        && r.initializer == c.setting.initializer
+                })
+                .collect();
+            assert_eq!(
+                c.ids,
+                members.iter().map(|r| r.trial_id).collect::<Vec<_>>()
+            );
+            assert_eq!(
+                c.converged,
+                members.iter().filter(|r| r.converged()).count()
+            );
+            assert_eq!(
+                c.symmetric,
+                if c.setting.initializer == "zeros" {
+                    5
+                } else {
+                    0
+                }
+            );
+            let test: Vec<f64> = members.iter().filter_map(|r| r.final_test_acc).collect();
+            assert_eq!(c.final_test_acc, test);
         }
-        // A bad value is reported at the same line, in the same words, by both readers.
+        // A bad value is reported at its line, in the same words, by both readers.
         rows[3] = rows[3]
-            .replace(",0.5,3,7,", ",0.5,x,7,")
-            .replace(",0.5,0,7,", ",0.5,x,7,");
+            .replacen(",0.5,", ",0.5,x,", 1)
+            .replacen(",x,0,", ",x,", 1);
         let path = write("bad", &rows);
         let (a, b) = (read_cells(&path).unwrap_err(), read(&path).unwrap_err());
         assert_eq!(a.to_string(), b.to_string());

@@ -12,7 +12,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::resume::parse_id;
+use serde::{Deserialize, Serialize};
+
+use super::schema::{parse_id, trial_id};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::spec::Spec;
@@ -72,19 +74,31 @@ fn swap_in(
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-/// Writes a whole CSV table (header and rows) atomically, for the analysis's tables. They are
-/// not fsynced: `initbench summarize` and `initbench regions` rebuild them from the results, and
-/// each fsync cost about half a millisecond here, six at the end of every run.
-pub fn write_table(
+/// Writes a whole table of `T` rows atomically, for the analysis's tables. They are not
+/// fsynced: `initbench summarize` and `initbench regions` rebuild them from the results.
+pub fn write_rows<'de, T: Serialize + Deserialize<'de>>(
+    path: &Path,
+    rows: impl IntoIterator<Item = T>,
+) -> Result<()> {
+    write_table(path, super::schema::columns::<T>(), rows)
+}
+
+/// [`write_rows`] with the header given (a table whose rows end in a variable number of
+/// columns).
+pub fn write_table<R: Serialize>(
     path: &Path,
     header: &[&str],
-    rows: impl Iterator<Item = Vec<String>>,
+    rows: impl IntoIterator<Item = R>,
 ) -> Result<()> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    // The header is written here: csv's own would come from the first row, and a table
+    // without rows would have none.
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
     let err = |e: csv::Error| Error::Other(format!("{}: {e}", path.display()));
     w.write_record(header).map_err(err)?;
     for row in rows {
-        w.write_record(&row).map_err(err)?;
+        w.serialize(row).map_err(err)?;
     }
     let bytes = w
         .into_inner()
@@ -177,7 +191,7 @@ impl Rows {
         let dup: Vec<String> = all
             .windows(2)
             .filter(|w| w[0].index == w[1].index)
-            .map(|w| super::rows::trial_id(&plan.trials[w[0].index]))
+            .map(|w| trial_id(plan.trials[w[0].index].id))
             .collect();
         if !dup.is_empty() {
             let name = sources[0]

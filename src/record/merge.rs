@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::canonical::{files, summarize_list, Rows, FILES};
 use super::lock::Lock;
-use super::{prepare_dir, rows, Manifest};
+use super::{prepare_dir, schema, Manifest};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::spec::Spec;
@@ -62,7 +62,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<(PathBuf, Plan)> {
         .trials
         .iter()
         .filter(|t| !present[t.index])
-        .map(rows::trial_id)
+        .map(|t| schema::trial_id(t.id))
         .collect();
     if !missing.is_empty() {
         return Err(Error::Input(format!(

@@ -8,6 +8,7 @@ pub mod merge;
 pub mod numbers;
 pub mod resume;
 pub mod rows;
+pub mod schema;
 pub mod writer;
 
 use std::path::Path;

@@ -1,20 +1,73 @@
-//! How numbers are written in the CSV files, into a byte buffer rather than a `String` per
-//! field: writing (most of it floats) once took longer than training the seed study.
+//! How numbers are written in the CSV files: each into a small buffer on the stack
+//! ([`Digits`]), since a run writes millions of them and a `String` per field would cost more
+//! than the training of a small study.
 //!
 //! Floats get their shortest round-trip digits from `ryu` (several times faster than
 //! `format!`), with Rust's rounding of exact ties, laid out as Rust's `{}` and `{:e}` lay
 //! them out: the files are the same bytes as when every field went through `format!`
-//! (`tests::same_bytes_as_format`; when this was written, a one-off check also compared
-//! every positive finite f32 and 3·10^8 random f64s).
+//! (`tests::same_bytes_as_format`).
 
 use std::io::Write;
+
+/// One number's text, composed on the stack. The longest a number here can take is 24 bytes
+/// (`-1.2345678901234567e-308`).
+#[derive(Clone, Copy)]
+pub struct Digits {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Digits {
+    fn new() -> Digits {
+        Digits {
+            buf: [0; 40],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, b: u8) {
+        self.extend_from_slice(&[b]);
+    }
+
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        self.buf[self.len..end].copy_from_slice(bytes);
+        self.len = end;
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).expect("digits are ASCII")
+    }
+}
+
+impl Write for Digits {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Digits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A quantity computed in the network's f32: written with the shortest digits that read back
 /// to the same f32, plain (`0.0123`) from 1e-5 to 1e9 and `1.5e-7` style outside. Non-finite
 /// values write nothing (an empty cell).
-pub fn loss(out: &mut Vec<u8>, x: f64) {
+pub fn loss(x: f64) -> Digits {
+    let mut out = Digits::new();
     if !x.is_finite() {
-        return;
+        return out;
     }
     let v = x as f32;
     if v == 0.0 {
@@ -25,7 +78,14 @@ pub fn loss(out: &mut Vec<u8>, x: f64) {
     } else {
         let plain = (1e-5..1e9).contains(&v.abs());
         let fast = v.is_normal() && v.abs() < F32_EXACT;
-        if !(fast && shortest(out, ryu::Buffer::new().format_finite(v), v as f64, plain)) {
+        if !(fast
+            && shortest(
+                &mut out,
+                ryu::Buffer::new().format_finite(v),
+                v as f64,
+                plain,
+            ))
+        {
             if plain {
                 write!(out, "{v}")
             } else {
@@ -34,21 +94,23 @@ pub fn loss(out: &mut Vec<u8>, x: f64) {
             .expect("writing to memory");
         }
     }
+    out
 }
 
 /// An exact f64 (accuracy, a fraction, a setting): shortest round-trip digits, plain from
 /// 1e-5 to 1e15 (and for zero, `0` or `-0`), `3e20` style outside. Non-finite values write
 /// nothing.
-pub fn real(out: &mut Vec<u8>, x: f64) {
+pub fn real(x: f64) -> Digits {
+    let mut out = Digits::new();
     if !x.is_finite() {
-        return;
+        return out;
     }
     if x == 0.0 {
         out.extend_from_slice(if x.is_sign_negative() { b"-0" } else { b"0" });
     } else {
         let plain = (1e-5..1e15).contains(&x.abs());
         let fast = x.is_normal() && x.abs() < F64_EXACT;
-        if !(fast && shortest(out, ryu::Buffer::new().format_finite(x), x, plain)) {
+        if !(fast && shortest(&mut out, ryu::Buffer::new().format_finite(x), x, plain)) {
             if plain {
                 write!(out, "{x}")
             } else {
@@ -57,11 +119,7 @@ pub fn real(out: &mut Vec<u8>, x: f64) {
             .expect("writing to memory");
         }
     }
-}
-
-/// An integer in decimal.
-pub fn int(out: &mut Vec<u8>, v: impl itoa::Integer) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    out
 }
 
 /// Below 2^24 (f32) and 2^53 (f64) the values halfway to a float's neighbours have more
@@ -75,7 +133,7 @@ const F64_EXACT: f64 = 9_007_199_254_740_992.0;
 /// Rust's but for one case: when `x` lies exactly halfway between the two closest candidates
 /// of that length, `ryu` takes the even one and Rust the larger. `x` is the float's exact
 /// value. Returns false, having written nothing, if the digits do not fit the buffer.
-fn shortest(out: &mut Vec<u8>, ryu: &str, x: f64, plain: bool) -> bool {
+fn shortest(out: &mut Digits, ryu: &str, x: f64, plain: bool) -> bool {
     let s = ryu.as_bytes();
     // The significant digits, and where the decimal point falls among them: the value is
     // 0.d₁d₂… × 10^point.
@@ -202,10 +260,8 @@ mod tests {
     use crate::rng;
     use rand_core::RngCore;
 
-    fn text(f: impl Fn(&mut Vec<u8>)) -> String {
-        let mut out = Vec::new();
-        f(&mut out);
-        String::from_utf8(out).unwrap()
+    fn text(d: Digits) -> String {
+        d.as_str().to_string()
     }
 
     /// What every field was before: `format!`.
@@ -235,27 +291,25 @@ mod tests {
 
     #[test]
     fn examples() {
-        assert_eq!(text(|o| loss(o, 0.1f32 as f64)), "0.1");
-        assert_eq!(text(|o| loss(o, 1.0)), "1");
-        assert_eq!(text(|o| loss(o, -0.0)), "0");
-        assert_eq!(text(|o| loss(o, 1.5e-7)), "1.5e-7");
-        assert_eq!(text(|o| loss(o, 123456.0)), "123456");
-        assert_eq!(text(|o| loss(o, 2e9)), "2e9");
-        assert_eq!(text(|o| loss(o, f64::NAN)), "");
-        assert_eq!(text(|o| loss(o, f64::NEG_INFINITY)), "");
-        assert_eq!(text(|o| real(o, 0.75)), "0.75");
-        assert_eq!(text(|o| real(o, -0.0)), "-0");
-        assert_eq!(text(|o| real(o, 2.0 / 3.0)), "0.6666666666666666");
+        assert_eq!(text(loss(0.1f32 as f64)), "0.1");
+        assert_eq!(text(loss(1.0)), "1");
+        assert_eq!(text(loss(-0.0)), "0");
+        assert_eq!(text(loss(1.5e-7)), "1.5e-7");
+        assert_eq!(text(loss(123456.0)), "123456");
+        assert_eq!(text(loss(2e9)), "2e9");
+        assert_eq!(text(loss(f64::NAN)), "");
+        assert_eq!(text(loss(f64::NEG_INFINITY)), "");
+        assert_eq!(text(real(0.75)), "0.75");
+        assert_eq!(text(real(-0.0)), "-0");
+        assert_eq!(text(real(2.0 / 3.0)), "0.6666666666666666");
         // Exactly halfway between …062 and …063: ryu takes the even one, Rust the larger.
         assert_eq!(
-            text(|o| real(o, f64::from(f32::from_bits(0x436c_aeea)))),
+            text(real(f64::from(f32::from_bits(0x436c_aeea)))),
             "236.68325805664063"
         );
-        assert_eq!(text(|o| real(o, 3e20)), "3e20");
-        assert_eq!(text(|o| real(o, -1.25e-300)), "-1.25e-300");
-        assert_eq!(text(|o| real(o, 1e-5)), "0.00001");
-        assert_eq!(text(|o| int(o, 0u32)), "0");
-        assert_eq!(text(|o| int(o, u64::MAX)), "18446744073709551615");
+        assert_eq!(text(real(3e20)), "3e20");
+        assert_eq!(text(real(-1.25e-300)), "-1.25e-300");
+        assert_eq!(text(real(1e-5)), "0.00001");
     }
 
     /// The same text as `format!` for floats across every binade and sign, at random bit
@@ -275,16 +329,16 @@ mod tests {
                 (bits & 0x800f_ffff_ffff_ffff) | (0x3f0u64 + (bits >> 52) % 0x60) << 52,
             );
             for x in [x32, x64, near] {
-                assert_eq!(text(|o| loss(o, x)), format_loss(x), "loss {x:e}");
-                assert_eq!(text(|o| real(o, x)), format_real(x), "real {x:e}");
+                assert_eq!(text(loss(x)), format_loss(x), "loss {x:e}");
+                assert_eq!(text(real(x)), format_real(x), "real {x:e}");
                 checked += 1;
             }
         }
         for n in 1..=200u32 {
             for k in 0..=n {
                 let x = k as f64 / n as f64;
-                assert_eq!(text(|o| real(o, x)), format_real(x));
-                assert_eq!(text(|o| loss(o, x)), format_loss(x));
+                assert_eq!(text(real(x)), format_real(x));
+                assert_eq!(text(loss(x)), format_loss(x));
             }
         }
         for x in [
@@ -298,8 +352,8 @@ mod tests {
             1e22,
         ] {
             for x in [x, -x] {
-                assert_eq!(text(|o| real(o, x)), format_real(x));
-                assert_eq!(text(|o| loss(o, x)), format_loss(x));
+                assert_eq!(text(real(x)), format_real(x));
+                assert_eq!(text(loss(x)), format_loss(x));
             }
         }
         assert_eq!(checked, 900_000);

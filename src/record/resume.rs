@@ -10,7 +10,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 
-use super::rows;
+use super::schema::{self, csv_error, TrialRow};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 
@@ -48,12 +48,12 @@ pub fn recover(dir: &Path, plan: &Plan) -> Result<Existing> {
     }
     cut_torn_tail(&trials)?;
     let index = plan.index_of();
-    let mut reader =
-        csv::Reader::from_path(&trials).map_err(|err| super::writer::csv_error(&trials, err))?;
-    let header = reader
-        .headers()
-        .map_err(|err| super::writer::csv_error(&trials, err))?;
-    if header.iter().ne(rows::TRIAL_HEADER.iter().copied()) {
+    let mut reader = csv::Reader::from_path(&trials).map_err(|err| csv_error(&trials, err))?;
+    let header = reader.headers().map_err(|err| csv_error(&trials, err))?;
+    if header
+        .iter()
+        .ne(schema::columns::<TrialRow>().iter().copied())
+    {
         return Err(Error::Input(format!(
             "{}: its columns differ from this version's; use a new --out folder",
             trials.display()
@@ -61,10 +61,10 @@ pub fn recover(dir: &Path, plan: &Plan) -> Result<Existing> {
     }
     let mut ids = HashSet::new();
     for (line, record) in reader.records().enumerate() {
-        let record = record.map_err(|err| super::writer::csv_error(&trials, err))?;
+        let record = record.map_err(|err| csv_error(&trials, err))?;
         let line = line + 2;
         let id = record.get(0).unwrap_or_default();
-        let i = parse_id(id)
+        let i = schema::parse_id(id)
             .and_then(|id| index.get(&id).copied())
             .ok_or_else(|| {
                 Error::Input(format!(
@@ -87,18 +87,12 @@ pub fn recover(dir: &Path, plan: &Plan) -> Result<Existing> {
     }
     let done: HashSet<String> = ids
         .iter()
-        .map(|&i| rows::trial_id(&plan.trials[i]))
+        .map(|&i| schema::trial_id(plan.trials[i].id))
         .collect();
     for f in &super::canonical::FILES[1..] {
         keep_rows_of(&dir.join(f), &done)?;
     }
     Ok(e)
-}
-
-/// `t0123…` back to the id.
-pub fn parse_id(s: &str) -> Option<u64> {
-    let hex = s.strip_prefix('t')?;
-    (hex.len() == 16).then(|| u64::from_str_radix(hex, 16).ok())?
 }
 
 /// Truncates `path` after its last newline.

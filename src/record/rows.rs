@@ -1,90 +1,17 @@
-//! The rows of `trials.csv`, `curves.csv` and `timings.csv`, and how numbers are written.
-//!
-//! Every column holds one kind of value in one unit, named by the header; a missing value is
-//! an empty cell; numbers are plain decimals (or `1.5e-7` style for the very small and very
-//! large) so spreadsheets read them as numbers. `results/README.md` documents every column.
+//! A finished trial as the rows of `trials.csv`, `curves.csv`, `weights.csv`,
+//! `init_vectors.csv` and `layers.csv` ([`super::schema`] defines each row).
 
-use super::numbers;
+use serde::Serialize;
+
+use super::schema::{finite, CurveRow, LayerRow, TrialRow, VectorRow, WeightRow};
 use crate::error::{Error, Result};
 use crate::plan::{Plan, Trial};
-use crate::train::{Member, Metrics, Outcome};
+use crate::train::{Member, Outcome};
 
-pub const TRIAL_HEADER: &[&str] = &[
-    "trial_id",
-    "dataset",
-    "depth",
-    "width",
-    "activation",
-    "initializer",
-    "gain",
-    "optimizer",
-    "lr",
-    "replicate",
-    "seed",
-    "status",
-    "epochs_to_target",
-    "diverged_at_epoch",
-    "epochs_run",
-    "final_train_loss",
-    "final_train_acc",
-    "final_test_loss",
-    "final_test_acc",
-    "best_train_loss",
-    "best_train_acc",
-    "best_test_loss",
-    "best_test_acc",
-    "init_loss",
-    "init_grad_norm_first",
-    "init_grad_norm_last",
-    "init_act_std_first",
-    "init_act_std_last",
-    "init_saturated_frac",
-    "init_dead_frac",
-    "init_symmetric",
-];
-
-pub const CURVE_HEADER: &[&str] = &[
-    "trial_id",
-    "epoch",
-    "train_loss",
-    "train_acc",
-    "test_loss",
-    "test_acc",
-];
-
-pub const TIMING_HEADER: &[&str] = &["trial_id", "chunk", "chunk_trials", "chunk_seconds"];
-
-pub const WEIGHT_HEADER: &[&str] = &[
-    "trial_id",
-    "layer",
-    "fan_in",
-    "fan_out",
-    "mean",
-    "std",
-    "max_abs",
-    "frobenius",
-    "spectral",
-];
-
-pub const VECTOR_HEADER: &[&str] = &["trial_id", "index", "value"];
-
-pub const LAYER_HEADER: &[&str] = &[
-    "trial_id",
-    "epoch",
-    "layer",
-    "act_mean",
-    "act_std",
-    "saturated_frac",
-];
-
-/// Rows formatted as CSV in memory, quoted as the `csv` crate quotes. Each field is built in
-/// one reused buffer and handed over as bytes, so a row allocates nothing.
+/// Rows formatted as CSV in memory, with no header: chunks' rows are formatted on the worker
+/// that trained them and handed to the one writer as bytes.
 pub struct Table {
     w: csv::Writer<Vec<u8>>,
-    cell: Vec<u8>,
-    /// The first error, returned by [`Table::end`] (fields go to memory, which cannot fail,
-    /// but the csv writer's API says it may).
-    error: Option<csv::Error>,
 }
 
 impl Default for Table {
@@ -93,87 +20,19 @@ impl Default for Table {
             w: csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(Vec::new()),
-            cell: Vec::with_capacity(64),
-            error: None,
         }
     }
 }
 
 impl Table {
-    /// Writes one field built by `f`.
-    fn field(&mut self, f: impl FnOnce(&mut Vec<u8>)) -> &mut Self {
-        self.cell.clear();
-        f(&mut self.cell);
-        if let Err(e) = self.w.write_field(&self.cell) {
-            self.error.get_or_insert(e);
-        }
-        self
+    /// One row.
+    pub fn row(&mut self, row: &impl Serialize) -> Result<()> {
+        self.w.serialize(row).map_err(formatting)
     }
 
-    pub fn text(&mut self, s: &str) -> &mut Self {
-        self.field(|c| c.extend_from_slice(s.as_bytes()))
-    }
-
-    pub fn int(&mut self, v: impl itoa::Integer) -> &mut Self {
-        self.field(|c| numbers::int(c, v))
-    }
-
-    /// An integer, or an empty cell.
-    pub fn opt_int(&mut self, v: Option<u32>) -> &mut Self {
-        self.field(|c| {
-            if let Some(v) = v {
-                numbers::int(c, v)
-            }
-        })
-    }
-
-    /// See [`loss`].
-    pub fn loss(&mut self, x: f64) -> &mut Self {
-        self.field(|c| numbers::loss(c, x))
-    }
-
-    pub fn opt_loss(&mut self, x: Option<f64>) -> &mut Self {
-        self.field(|c| x.into_iter().for_each(|x| numbers::loss(c, x)))
-    }
-
-    /// See [`real`].
-    pub fn real(&mut self, x: f64) -> &mut Self {
-        self.field(|c| numbers::real(c, x))
-    }
-
-    pub fn opt_real(&mut self, x: Option<f64>) -> &mut Self {
-        self.field(|c| x.into_iter().for_each(|x| numbers::real(c, x)))
-    }
-
-    /// The trial id as [`trial_id`] writes it.
-    pub fn id(&mut self, t: &Trial) -> &mut Self {
-        self.field(|c| {
-            c.push(b't');
-            c.extend(
-                (0..16)
-                    .rev()
-                    .map(|k| b"0123456789abcdef"[(t.id >> (4 * k)) as usize & 15]),
-            );
-        })
-    }
-
-    /// Ends the row.
-    pub fn end(&mut self) -> Result<()> {
-        if let Err(e) = self.w.write_record(None::<&[u8]>) {
-            self.error.get_or_insert(e);
-        }
-        match self.error.take() {
-            Some(e) => Err(formatting(e)),
-            None => Ok(()),
-        }
-    }
-
-    /// A whole row of text fields.
-    pub fn row<I: AsRef<str>>(&mut self, fields: impl IntoIterator<Item = I>) -> Result<()> {
-        for f in fields {
-            self.text(f.as_ref());
-        }
-        self.end()
+    /// A header: the column names.
+    pub fn header(&mut self, columns: &[&str]) -> Result<()> {
+        self.w.write_record(columns).map_err(formatting)
     }
 
     /// The formatted rows, without the spare capacity of a grown buffer (chunks' rows wait
@@ -215,13 +74,14 @@ impl Labels {
 /// One row per hidden layer at each recorded epoch (none unless the spec records layers).
 pub fn layer_rows(out: &mut Table, t: &Trial, o: &Outcome) -> Result<()> {
     for p in &o.layers {
-        out.id(t)
-            .int(p.epoch)
-            .int(p.layer)
-            .loss(p.act_mean)
-            .loss(p.act_std)
-            .opt_real(p.saturated_frac)
-            .end()?;
+        out.row(&LayerRow {
+            trial_id: t.id,
+            epoch: p.epoch,
+            layer: p.layer,
+            act_mean: finite(p.act_mean),
+            act_std: finite(p.act_std),
+            saturated_frac: p.saturated_frac,
+        })?;
     }
     Ok(())
 }
@@ -230,16 +90,17 @@ pub fn layer_rows(out: &mut Table, t: &Trial, o: &Outcome) -> Result<()> {
 pub fn weight_rows(out: &mut Table, t: &Trial, m: &Member, dims: &[usize]) -> Result<()> {
     for l in 0..dims.len() - 1 {
         let f = m.layer_features(l, dims[l], dims[l + 1]);
-        out.id(t)
-            .int(l)
-            .int(dims[l])
-            .int(dims[l + 1])
-            .loss(f.mean)
-            .loss(f.std)
-            .loss(f.max_abs)
-            .loss(f.frobenius)
-            .loss(f.spectral)
-            .end()?;
+        out.row(&WeightRow {
+            trial_id: t.id,
+            layer: l,
+            fan_in: dims[l],
+            fan_out: dims[l + 1],
+            mean: f.mean,
+            std: f.std,
+            max_abs: f.max_abs,
+            frobenius: f.frobenius,
+            spectral: f.spectral,
+        })?;
     }
     Ok(())
 }
@@ -251,15 +112,14 @@ pub fn vector_rows(out: &mut Table, t: &Trial, m: &Member, max: usize) -> Result
     if flat.len() > max {
         return Ok(());
     }
-    for (i, v) in flat.iter().enumerate() {
-        out.id(t).int(i).loss(*v).end()?;
+    for (index, &value) in flat.iter().enumerate() {
+        out.row(&VectorRow {
+            trial_id: t.id,
+            index,
+            value,
+        })?;
     }
     Ok(())
-}
-
-/// The trial id as written: `t` and 16 hex digits, so no spreadsheet mistakes it for a number.
-pub fn trial_id(t: &Trial) -> String {
-    format!("t{}", t.id_hex())
 }
 
 pub fn trial_row(
@@ -269,69 +129,66 @@ pub fn trial_row(
     t: &Trial,
     o: &Outcome,
 ) -> Result<()> {
-    let opt = &plan.spec.optimizers[t.optimizer];
     let last = o.last.as_ref();
     let d = &o.init;
-    out.id(t)
-        .text(&labels.datasets[t.dataset])
-        .int(t.depth)
-        .int(t.width)
-        .text(&labels.activations[t.activation])
-        .text(&labels.initializers[t.initializer])
-        .real(t.gain)
-        .text(&labels.optimizers[t.optimizer])
-        .real(opt.lr())
-        .int(t.replicate)
-        .int(t.seed)
-        .text(o.status.as_str())
-        .opt_int(o.epochs_to_target)
-        .opt_int(o.diverged_at)
-        .int(o.epochs_run)
-        .opt_loss(last.map(|m| m.train_loss))
-        .opt_real(last.map(|m| m.train_acc))
-        .opt_loss(last.and_then(|m| m.test_loss))
-        .opt_real(last.and_then(|m| m.test_acc))
-        .loss(o.best.train_loss)
-        .real(o.best.train_acc)
-        .opt_loss(o.best.test_loss)
-        .opt_real(o.best.test_acc)
-        .loss(d.loss)
-        .loss(d.grad_norm_first)
-        .loss(d.grad_norm_last)
-        .loss(d.act_std_first)
-        .loss(d.act_std_last)
-        .opt_real(d.saturated_frac)
-        .opt_real(d.dead_frac)
-        .text(if d.symmetric { "true" } else { "false" })
-        .end()
+    out.row(&TrialRow {
+        trial_id: t.id,
+        dataset: labels.datasets[t.dataset].as_str(),
+        depth: t.depth,
+        width: t.width,
+        activation: labels.activations[t.activation].as_str(),
+        initializer: labels.initializers[t.initializer].as_str(),
+        gain: t.gain,
+        optimizer: labels.optimizers[t.optimizer].as_str(),
+        lr: plan.spec.optimizers[t.optimizer].lr(),
+        replicate: t.replicate,
+        seed: t.seed,
+        status: o.status,
+        epochs_to_target: o.epochs_to_target,
+        diverged_at_epoch: o.diverged_at,
+        epochs_run: o.epochs_run,
+        final_train_loss: last.and_then(|m| finite(m.train_loss)),
+        final_train_acc: last.map(|m| m.train_acc),
+        final_test_loss: last.and_then(|m| m.test_loss),
+        final_test_acc: last.and_then(|m| m.test_acc),
+        best_train_loss: finite(o.best.train_loss),
+        best_train_acc: Some(o.best.train_acc),
+        best_test_loss: o.best.test_loss,
+        best_test_acc: o.best.test_acc,
+        init_loss: finite(d.loss),
+        init_grad_norm_first: finite(d.grad_norm_first),
+        init_grad_norm_last: finite(d.grad_norm_last),
+        init_act_std_first: finite(d.act_std_first),
+        init_act_std_last: finite(d.act_std_last),
+        init_saturated_frac: d.saturated_frac,
+        init_dead_frac: d.dead_frac,
+        init_symmetric: d.symmetric,
+    })
 }
 
 pub fn curve_rows(out: &mut Table, t: &Trial, o: &Outcome) -> Result<()> {
     for c in &o.curve {
-        let m: &Metrics = &c.metrics;
-        out.id(t)
-            .int(c.epoch)
-            .loss(m.train_loss)
-            .real(m.train_acc)
-            .opt_loss(m.test_loss)
-            .opt_real(m.test_acc)
-            .end()?;
+        let m = &c.metrics;
+        out.row(&CurveRow {
+            trial_id: t.id,
+            epoch: c.epoch,
+            train_loss: finite(m.train_loss),
+            train_acc: m.train_acc,
+            test_loss: m.test_loss,
+            test_acc: m.test_acc,
+        })?;
     }
     Ok(())
 }
 
-/// See [`numbers::loss`].
+/// See [`super::numbers::loss`].
 pub fn loss(x: f64) -> String {
-    let mut out = Vec::new();
-    numbers::loss(&mut out, x);
-    String::from_utf8(out).expect("digits are ASCII")
+    super::numbers::loss(x).as_str().to_string()
 }
 
-/// See [`numbers::real`].
+/// See [`super::numbers::real`].
 pub fn real(x: f64) -> String {
-    let mut out = Vec::new();
-    numbers::real(&mut out, x);
-    String::from_utf8(out).expect("digits are ASCII")
+    super::numbers::real(x).as_str().to_string()
 }
 
 #[cfg(test)]

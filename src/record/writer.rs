@@ -14,6 +14,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::rows::{self, Table};
+use super::schema::{self, CurveRow, LayerRow, TimingRow, TrialRow, VectorRow, WeightRow};
 use crate::error::{Error, Result};
 use crate::plan::{Chunk, Plan};
 use crate::train::{Member, Outcome};
@@ -59,7 +60,7 @@ impl Csv {
         };
         if empty {
             let mut head = Table::default();
-            head.row(header)?;
+            head.header(header)?;
             csv.put(&head.bytes()?)?;
         }
         csv.flush()?;
@@ -108,12 +109,12 @@ impl Finished {
             let dims = plan.architecture(t).dims();
             rows::weight_rows(&mut weights, t, m, &dims)?;
             rows::vector_rows(&mut vectors, t, m, max_params)?;
-            timings
-                .id(t)
-                .int(index)
-                .int(chunk.trials.len())
-                .text(&format!("{:.6}", self.seconds))
-                .end()?;
+            timings.row(&TimingRow {
+                trial_id: t.id,
+                chunk: index,
+                chunk_trials: chunk.trials.len(),
+                chunk_seconds: self.seconds,
+            })?;
             rows::trial_row(&mut trials, plan, &labels, t, o)?;
         }
         Ok(Rendered {
@@ -127,27 +128,20 @@ impl Finished {
     }
 }
 
-pub fn csv_error(path: &Path, e: csv::Error) -> Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(path, io),
-        other => Error::Other(format!("{}: {other:?}", path.display())),
-    }
-}
-
 impl Recorder {
     /// Opens the files in `dir` for appending after `last`, the plan index of the last trial
     /// already recorded; `in_order` says whether the rows already there are in plan order.
     pub fn open(dir: &Path, plan: &Plan, last: Option<usize>, in_order: bool) -> Result<Self> {
         Ok(Recorder {
-            trials: Csv::append(dir.join("trials.csv"), rows::TRIAL_HEADER)?,
-            curves: Csv::append(dir.join("curves.csv"), rows::CURVE_HEADER)?,
-            weights: Csv::append(dir.join("weights.csv"), rows::WEIGHT_HEADER)?,
-            vectors: Csv::append(dir.join("init_vectors.csv"), rows::VECTOR_HEADER)?,
-            timings: Csv::append(dir.join("timings.csv"), rows::TIMING_HEADER)?,
+            trials: Csv::append(dir.join("trials.csv"), schema::columns::<TrialRow>())?,
+            curves: Csv::append(dir.join("curves.csv"), schema::columns::<CurveRow>())?,
+            weights: Csv::append(dir.join("weights.csv"), schema::columns::<WeightRow>())?,
+            vectors: Csv::append(dir.join("init_vectors.csv"), schema::columns::<VectorRow>())?,
+            timings: Csv::append(dir.join("timings.csv"), schema::columns::<TimingRow>())?,
             layers: match plan.spec.record_layers {
                 true => Some(Csv::append(
                     dir.join(super::canonical::LAYERS),
-                    rows::LAYER_HEADER,
+                    schema::columns::<LayerRow>(),
                 )?),
                 false => None,
             },

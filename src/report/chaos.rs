@@ -1,282 +1,30 @@
-//! Edge-of-chaos sweeps (Poole et al. 2016; Schoenholz et al. 2017): the measured
-//! trainability over σ_w² × depth, with the mean-field prediction (`crate::theory`) drawn over
-//! it and stated in `report.md`.
-//!
-//! A results folder is such a sweep when its spec (re-read from the manifest) crosses an
-//! odd saturating activation (tanh, softsign) with at least two depths and at least two
-//! weight variances σ_w², every weight initializer being fan-in variance scaling (so weights
-//! have variance σ_w²/fan_in: `variance_scaling` with `mode = "fan_in"`, LeCun's and He's), and
-//! the biases having one variance σ_b² throughout (zeros, or a zero-mean normal or symmetric
-//! uniform). The gain multiplies weights and biases alike, so σ_w² = scale · gain² and
-//! σ_b² = Var(bias) · gain². The spec's name plays no part.
+//! The "Edge of chaos" section of `report.md` and its figure, from [`crate::analyze::chaos`]:
+//! the measured trainability over σ_w² × depth with the mean-field critical point and
+//! trainable depth drawn over it, and the theory beside the deepest depth trained.
 
-use std::collections::HashMap;
 use std::fmt::Write;
-use std::path::Path;
 
+use super::catalog::Planned;
 use super::figures::chaos::{ChaosFigure, ChaosPanel};
-use super::figures::heatmap::HeatCell;
 use super::figures::{self, Written};
-use super::load::{Results, Status};
-use crate::error::{Error, Result};
-use crate::init::{FanMode, Initializer};
-use crate::model::Activation;
-use crate::spec::Spec;
-use crate::theory;
+use super::text::embed;
+use crate::analyze::chaos::Chaos;
+use crate::analyze::Analysis;
 
-/// What makes a folder an edge-of-chaos sweep.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sweep {
-    pub sigma_b2: f64,
-    /// (initializer label, gain, σ_w²) for every weight setting the spec crosses.
-    pub settings: Vec<(String, f64, f64)>,
-    /// The odd saturating activations of the spec, as (label, activation).
-    pub activations: Vec<(String, Activation)>,
-}
-
-impl Sweep {
-    /// The distinct σ_w² values, ascending.
-    pub fn sigma_w2(&self) -> Vec<f64> {
-        let mut v: Vec<f64> = self.settings.iter().map(|s| s.2).collect();
-        v.sort_by(f64::total_cmp);
-        v.dedup();
-        v
-    }
-
-    fn sigma_w2_of(&self, initializer: &str, gain: &str) -> Option<f64> {
-        let g: f64 = gain.parse().ok()?;
-        self.settings
-            .iter()
-            .find(|(i, gg, _)| i == initializer && *gg == g)
-            .map(|s| s.2)
-    }
-}
-
-/// σ_w² · fan_in / gain²: the weight variance of a fan-in variance-scaling initializer.
-pub fn weight_scale(init: &Initializer) -> Option<f64> {
-    match *init {
-        Initializer::VarianceScaling {
-            scale,
-            mode: FanMode::FanIn,
-            ..
-        } => Some(scale),
-        Initializer::LecunNormal | Initializer::LecunUniform => Some(1.0),
-        Initializer::HeNormal | Initializer::HeUniform => Some(2.0),
-        _ => None,
-    }
-}
-
-/// The variance of a bias drawn by `init` (before the gain), when it is zero-mean i.i.d.
-pub fn bias_variance(init: &Initializer) -> Option<f64> {
-    match *init {
-        Initializer::Zeros => Some(0.0),
-        Initializer::Constant { value: 0.0 } => Some(0.0),
-        Initializer::RandomNormal { mean: 0.0, stddev } => Some(stddev * stddev),
-        Initializer::RandomUniform { minval, maxval } if minval == -maxval => {
-            Some(maxval * maxval / 3.0)
-        }
-        _ => None,
-    }
-}
-
-/// Whether `spec` is an edge-of-chaos sweep (see the module documentation).
-pub fn sweep_of(spec: &Spec) -> Option<Sweep> {
-    let activations: Vec<(String, Activation)> = spec
-        .activations
-        .iter()
-        .filter(|a| matches!(a, Activation::Tanh | Activation::Softsign))
-        .map(|a| (a.label(), *a))
-        .collect();
-    if activations.is_empty() || spec.depths.len() < 2 {
-        return None;
-    }
-    let bias = bias_variance(&spec.bias_initializer)?;
-    let mut settings = Vec::new();
-    let mut sigma_b2: Option<f64> = None;
-    for init in &spec.initializers {
-        let scale = weight_scale(init)?;
-        for &g in &spec.gains {
-            let b = bias * g * g;
-            if sigma_b2.is_some_and(|s| (s - b).abs() > 1e-12 * s.max(1e-300)) {
-                return None;
-            }
-            sigma_b2 = Some(b);
-            settings.push((init.label(), g, scale * g * g));
-        }
-    }
-    let sweep = Sweep {
-        sigma_b2: sigma_b2?,
-        settings,
-        activations,
+pub fn figure(a: &Analysis) -> Vec<Planned> {
+    let Some(chaos) = &a.chaos else {
+        return Vec::new();
     };
-    (sweep.sigma_w2().len() >= 2).then_some(sweep)
-}
-
-/// Re-reads the spec from `dir/manifest.json` and returns the sweep it describes, if any.
-pub fn detect(dir: &Path) -> Result<Option<Sweep>> {
-    let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
-    let (Some(toml), Some(spec_dir)) = (
-        value.get("spec_toml").and_then(|v| v.as_str()),
-        value.get("spec_dir").and_then(|v| v.as_str()),
-    ) else {
-        return Ok(None);
-    };
-    let name = value["spec"]["name"].as_str().unwrap_or("experiment");
-    let origin = format!("{} (spec_toml)", path.display());
-    let spec = Spec::from_str(toml, &origin, name, Path::new(spec_dir))?;
-    Ok(sweep_of(&spec))
-}
-
-/// Mean-field predictions for one activation at the sweep's σ_b².
-pub struct Prediction {
-    pub critical: Option<f64>,
-    /// (σ_w², 6 ξ_c) at each σ_w² of the sweep; `None` where ξ_c is undefined.
-    pub at_grid: Vec<(f64, Option<f64>)>,
-    /// (σ_w², 6 ξ_c) on a fine grid across the sweep's range, finite values only.
-    pub curve: Vec<(f64, f64)>,
-}
-
-/// 6 ξ_c at (σ_w², σ_b²), `None` where undefined. In the ordered phase (χ₁ < 1) c* = 1 and
-/// χ_c = χ₁, so ξ_c comes from the length map alone; only the chaotic phase needs c*, whose
-/// two-dimensional quadratures cost a thousand times more.
-fn trainable_depth(act: Activation, sigma_w2: f64, sigma_b2: f64) -> Option<f64> {
-    let phi = |x: f64| act.scalar(x);
-    let dphi = |x: f64| act.scalar_derivative(x);
-    let q = theory::q_for_slopes(theory::q_star(&phi, sigma_w2, sigma_b2));
-    let chi = theory::chi1(&dphi, q, sigma_w2);
-    let xi = if chi < 1.0 {
-        theory::depth_scale(chi)
-    } else {
-        theory::analyze(&phi, &dphi, sigma_w2, sigma_b2).xi_c
-    };
-    xi.ok().map(|x| 6.0 * x).filter(|d| d.is_finite())
-}
-
-pub fn predict(act: Activation, sweep: &Sweep) -> Prediction {
-    let phi = |x: f64| act.scalar(x);
-    let dphi = |x: f64| act.scalar_derivative(x);
-    let b = sweep.sigma_b2;
-    let critical = theory::critical_sigma_w2(&phi, &dphi, b);
-    let grid = sweep.sigma_w2();
-    let (lo, hi) = (grid[0], grid[grid.len() - 1]);
-    // Dense where the curve is cheap (ordered side); on the chaotic side a few points,
-    // geometrically closer together towards the critical point where the curve is steep.
-    let split = critical.unwrap_or(hi).clamp(lo, hi);
-    const ORDERED: usize = 120;
-    const CHAOTIC: usize = 12;
-    let mut xs: Vec<f64> = (0..=ORDERED)
-        .map(|k| lo + (split - lo) * k as f64 / ORDERED as f64)
-        .collect();
-    if split < hi {
-        xs.extend(
-            (1..=CHAOTIC).map(|k| split + (hi - split) * (k as f64 / CHAOTIC as f64).powi(2)),
-        );
-    }
-    Prediction {
-        critical,
-        at_grid: grid
-            .iter()
-            .map(|&w| (w, trainable_depth(act, w, b)))
-            .collect(),
-        curve: xs
-            .into_iter()
-            .filter_map(|w| Some((w, trainable_depth(act, w, b)?)))
-            .collect(),
-    }
-}
-
-/// Panels: one per combination of activation and the other varying settings.
-fn panel_key(t: &super::load::Trial) -> String {
-    format!(
-        "{} · {} · width {} · {}",
-        t.activation, t.dataset, t.width, t.optimizer
-    )
-}
-
-/// (converged, n) per panel, depth and σ_w², in plan order of panels.
-type Counts = Vec<(String, String, HashMap<(u64, u64), (u64, u64)>)>;
-
-fn counts(results: &Results, sweep: &Sweep) -> Counts {
-    let mut out: Counts = Vec::new();
-    for t in &results.trials {
-        if !sweep.activations.iter().any(|(l, _)| *l == t.activation) {
-            continue;
-        }
-        let Some(w) = sweep.sigma_w2_of(&t.initializer, &t.gain) else {
-            continue;
-        };
-        let key = panel_key(t);
-        let i = match out.iter().position(|(k, _, _)| *k == key) {
-            Some(i) => i,
-            None => {
-                out.push((key, t.activation.clone(), HashMap::new()));
-                out.len() - 1
-            }
-        };
-        let c = out[i].2.entry((t.depth, w.to_bits())).or_default();
-        c.0 += u64::from(t.status == Status::Converged);
-        c.1 += 1;
-    }
-    out
-}
-
-fn depths(results: &Results) -> Vec<u64> {
-    let mut d: Vec<u64> = results.trials.iter().map(|t| t.depth).collect();
-    d.sort_unstable();
-    d.dedup();
-    d
-}
-
-/// The theory for each activation of the sweep, computed once.
-pub fn predictions(sweep: &Sweep) -> Vec<(String, Prediction)> {
-    sweep
-        .activations
+    let panels = chaos
+        .panels
         .iter()
-        .map(|(label, act)| (label.clone(), predict(*act, sweep)))
-        .collect()
-}
-
-fn prediction_of<'a>(predictions: &'a [(String, Prediction)], label: &str) -> &'a Prediction {
-    predictions
-        .iter()
-        .find(|(l, _)| l == label)
-        .map(|p| &p.1)
-        .expect("counted trials have a sweep activation")
-}
-
-pub fn figures(
-    results: &Results,
-    sweep: &Sweep,
-    predictions: &[(String, Prediction)],
-    fig_dir: &Path,
-) -> Result<Vec<Written>> {
-    let grid = sweep.sigma_w2();
-    let depths = depths(results);
-    let panels = counts(results, sweep)
-        .into_iter()
-        .map(|(caption, act, c)| {
-            let p = prediction_of(predictions, &act);
+        .map(|p| {
+            let theory = chaos.prediction(&p.activation);
             ChaosPanel {
-                caption,
-                cells: depths
-                    .iter()
-                    .map(|&d| {
-                        grid.iter()
-                            .map(|w| {
-                                c.get(&(d, w.to_bits())).map(|&(converged, n)| HeatCell {
-                                    converged,
-                                    n,
-                                    ci: crate::stats::wilson(converged, n, 0.95),
-                                })
-                            })
-                            .collect()
-                    })
-                    .collect(),
-                critical: p.critical,
-                trainable_depth: p.curve.clone(),
+                caption: p.caption.clone(),
+                cells: p.cells.clone(),
+                critical: theory.critical,
+                trainable_depth: theory.curve.clone(),
             }
         })
         .collect();
@@ -284,40 +32,34 @@ pub fn figures(
         title: "Trainability at the edge of chaos".into(),
         subtitle: format!(
             "σ_b² = {} · cell: % converged [Wilson 95% CI] · lines: mean-field theory",
-            figures::format_number(sweep.sigma_b2)
+            figures::format_number(chaos.sweep.sigma_b2)
         ),
-        sigma_w2: grid,
-        depths: depths.iter().map(|&d| d as f64).collect(),
+        sigma_w2: chaos.sigma_w2.clone(),
+        depths: chaos.depths.iter().map(|&d| d as f64).collect(),
         panels,
     };
-    Ok(vec![figures::render(&fig, fig_dir, "edge-of-chaos")?])
+    vec![Planned::new("edge-of-chaos".into(), fig)]
 }
 
 /// "## Edge of chaos": the theory's critical point and trainable depths, the measured deepest
 /// trainable depth per σ_w², and the figure.
-pub fn markdown(
-    results: &Results,
-    sweep: &Sweep,
-    predictions: &[(String, Prediction)],
-    figures: &[Written],
-    report_dir_name: &str,
-) -> String {
+pub fn markdown(chaos: &Chaos, figures: &[&Written], figure_dir: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Edge of chaos\n");
     let fmt = |x: f64| format!("{x:.3}");
-    let depths = depths(results);
-    for (key, act, c) in counts(results, sweep) {
-        let p = prediction_of(predictions, &act);
-        let _ = writeln!(out, "### {key}\n");
-        match p.critical {
+    let sigma_b2 = figures::format_number(chaos.sweep.sigma_b2);
+    for p in &chaos.panels {
+        let theory = chaos.prediction(&p.activation);
+        let act = &p.activation;
+        let _ = writeln!(out, "### {}\n", p.caption);
+        match theory.critical {
             Some(s) => {
                 let _ = writeln!(
                     out,
                     "Mean-field theory (Poole et al. 2016; Schoenholz et al. 2017) puts the \
-                     critical point of {act} at σ_b² = {} at **σ_w² = {}** (χ₁ = 1): ordered \
-                     below, chaotic above. Signals propagate through about ξ_c layers, and \
-                     networks up to about 6 ξ_c layers deep are predicted to train.\n",
-                    figures::format_number(sweep.sigma_b2),
+                     critical point of {act} at σ_b² = {sigma_b2} at **σ_w² = {}** (χ₁ = 1): \
+                     ordered below, chaotic above. Signals propagate through about ξ_c layers, \
+                     and networks up to about 6 ξ_c layers deep are predicted to train.\n",
                     fmt(s)
                 );
             }
@@ -325,8 +67,7 @@ pub fn markdown(
                 let _ = writeln!(
                     out,
                     "Mean-field theory finds no critical σ_w² in [0.01, 100] for {act} at \
-                     σ_b² = {}.\n",
-                    figures::format_number(sweep.sigma_b2)
+                     σ_b² = {sigma_b2}.\n"
                 );
             }
         }
@@ -335,14 +76,7 @@ pub fn markdown(
             "| σ_w² | predicted trainable depth 6 ξ_c | deepest depth with ≥ 50% converged |"
         );
         let _ = writeln!(out, "|---:|---:|---:|");
-        for (w, d) in &p.at_grid {
-            let measured = depths
-                .iter()
-                .filter(|&&dep| {
-                    c.get(&(dep, w.to_bits()))
-                        .is_some_and(|&(k, n)| n > 0 && 2 * k >= n)
-                })
-                .max();
+        for ((w, d), measured) in theory.at_grid.iter().zip(&p.deepest) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
@@ -354,83 +88,7 @@ pub fn markdown(
         out.push('\n');
     }
     for fig in figures {
-        let name = |p: &Path| {
-            format!(
-                "{report_dir_name}/{}",
-                p.file_name().unwrap_or_default().to_string_lossy()
-            )
-        };
-        let _ = writeln!(
-            out,
-            "![{}]({})\n\n[SVG]({})\n",
-            fig.title,
-            name(&fig.png),
-            name(&fig.svg)
-        );
+        embed(&mut out, fig, figure_dir);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn spec(text: &str) -> Spec {
-        Spec::from_str(text, "t.toml", "t", Path::new(".")).unwrap()
-    }
-
-    const VS: &str = r#"{ name = "variance_scaling", mode = "fan_in", distribution = "untruncated_normal", scale = "#;
-
-    #[test]
-    fn a_tanh_sigma_w2_by_depth_grid_is_a_sweep_whatever_its_name() {
-        let s = spec(&format!(
-            "name = \"anything\"\nactivation = [\"tanh\", \"relu\"]\ndepth = [2, 8]\n\
-             bias_initializer = {{ name = \"random_normal\", stddev = 0.5 }}\n\
-             initializer = [{VS}1.0 }}, {VS}2.0 }}]\n"
-        ));
-        let sw = sweep_of(&s).expect("a sweep");
-        assert_eq!(sw.sigma_w2(), vec![1.0, 2.0]);
-        assert_eq!(sw.sigma_b2, 0.25);
-        assert_eq!(sw.activations.len(), 1);
-        // The gain axis also varies σ_w² (and, with zero biases, leaves σ_b² alone).
-        let g = spec("activation = [\"tanh\"]\ndepth = [2, 8]\ninitializer = [\"lecun_normal\"]\ngain = [1.0, 2.0]\n");
-        assert_eq!(sweep_of(&g).unwrap().sigma_w2(), vec![1.0, 4.0]);
-    }
-
-    #[test]
-    fn other_grids_are_not_sweeps() {
-        let base = format!("depth = [2, 8]\ninitializer = [{VS}1.0 }}, {VS}2.0 }}]\n");
-        assert!(sweep_of(&spec(&format!("activation = [\"tanh\"]\n{base}"))).is_some());
-        // No tanh-family activation; one depth; a non-fan-in initializer; one σ_w².
-        assert!(sweep_of(&spec(&format!("activation = [\"relu\"]\n{base}"))).is_none());
-        let one_depth = base.replace("[2, 8]", "[8]");
-        assert!(sweep_of(&spec(&format!("activation = [\"tanh\"]\n{one_depth}"))).is_none());
-        let glorot = "activation = [\"tanh\"]\ndepth = [2, 8]\ninitializer = [\"glorot_normal\", \"lecun_normal\"]\n";
-        assert!(sweep_of(&spec(glorot)).is_none());
-        let single = "activation = [\"tanh\"]\ndepth = [2, 8]\ninitializer = [\"lecun_normal\"]\n";
-        assert!(sweep_of(&spec(single)).is_none());
-        // A gain axis with random biases varies σ_b² too: no single critical point.
-        let biased = "activation = [\"tanh\"]\ndepth = [2, 8]\ninitializer = [\"lecun_normal\"]\n\
-                      gain = [1.0, 2.0]\nbias_initializer = { name = \"random_normal\", stddev = 0.1 }\n";
-        assert!(sweep_of(&spec(biased)).is_none());
-    }
-
-    #[test]
-    fn prediction_matches_the_theory_table() {
-        // `initbench theory --activation tanh --sigma-b2 0.05`: critical 1.760955; 6 ξ_c 7.15
-        // at σ_w² = 0.5, 21.76 at 1 (ordered) and 41.88 at 4 (chaotic).
-        assert!((trainable_depth(Activation::Tanh, 1.0, 0.05).unwrap() - 21.76).abs() < 0.01);
-        assert!((trainable_depth(Activation::Tanh, 4.0, 0.05).unwrap() - 41.88).abs() < 0.01);
-        let s = spec(&format!(
-            "activation = [\"tanh\"]\ndepth = [2, 8]\n\
-             bias_initializer = {{ name = \"random_normal\", stddev = 0.22360679774997896 }}\n\
-             initializer = [{VS}0.5 }}, {VS}1.5 }}]\n"
-        ));
-        let p = predict(Activation::Tanh, &sweep_of(&s).unwrap());
-        assert!((p.critical.unwrap() - 1.760955).abs() < 1e-5);
-        assert!((p.at_grid[0].1.unwrap() - 7.15).abs() < 0.01);
-        // Ordered side: the trainable depth grows towards the critical point.
-        assert_eq!(p.curve.len(), 121);
-        assert!(p.curve.windows(2).all(|w| w[1].1 > w[0].1));
-    }
 }

@@ -1,7 +1,8 @@
 //! Which figures to draw and what each panel holds, from the axes that vary.
 
-use super::analysis::{combinations, describe, Analysis, Axis};
 use super::figures::MAX_SERIES;
+use crate::analyze::grid::{describe, Axis, Grid};
+use crate::analyze::Analysis;
 
 /// Most panels in one figure of line or box panels (two rows of three).
 pub const MAX_PANELS: usize = 6;
@@ -49,16 +50,16 @@ pub fn slug(text: &str) -> String {
 }
 
 fn plans(
-    analysis: &Analysis,
+    grid: &Grid,
     panel_axis: Option<Axis>,
     figure_axes: &[Axis],
     max_panels: usize,
 ) -> Vec<Plan> {
     let mut out = Vec::new();
-    let chunks = init_chunks(analysis.initializers.len());
-    for fixed in combinations(analysis, figure_axes) {
+    let chunks = init_chunks(grid.initializers.len());
+    for fixed in grid.combinations(figure_axes) {
         let panels: Vec<Vec<(Axis, String)>> = match panel_axis {
-            Some(axis) => analysis
+            Some(axis) => grid
                 .values(axis)
                 .iter()
                 .map(|v| {
@@ -66,7 +67,7 @@ fn plans(
                     p.push((axis, v.clone()));
                     p
                 })
-                .filter(|p| !analysis.cells_where(p).is_empty())
+                .filter(|p| !grid.cells_where(p).is_empty())
                 .collect(),
             None => vec![fixed.clone()],
         };
@@ -110,8 +111,8 @@ fn plans(
 /// Figures of per-cell panels (survival, accuracy, curves): panels along depth when it varies
 /// (else activation, else the first varying axis); one figure per value of the other varying
 /// axes.
-pub fn cell_plans(analysis: &Analysis) -> Vec<Plan> {
-    let varying = analysis.varying();
+pub fn cell_plans(grid: &Grid) -> Vec<Plan> {
+    let varying = grid.varying();
     let panel_axis = [Axis::Depth, Axis::Activation]
         .into_iter()
         .find(|a| varying.contains(a))
@@ -121,30 +122,33 @@ pub fn cell_plans(analysis: &Analysis) -> Vec<Plan> {
         .copied()
         .filter(|a| Some(*a) != panel_axis)
         .collect();
-    plans(analysis, panel_axis, &figure_axes, MAX_PANELS)
+    plans(grid, panel_axis, &figure_axes, MAX_PANELS)
 }
 
 /// Heatmap figures: one panel per activation, one figure per value of the other varying axes
 /// except depth (the heatmaps' columns).
-pub fn heatmap_plans(analysis: &Analysis) -> Vec<Plan> {
-    let figure_axes: Vec<Axis> = analysis
+pub fn heatmap_plans(grid: &Grid) -> Vec<Plan> {
+    let figure_axes: Vec<Axis> = grid
         .varying()
         .into_iter()
         .filter(|a| !matches!(a, Axis::Depth | Axis::Activation))
         .collect();
     plans(
-        analysis,
+        grid,
         Some(Axis::Activation),
         &figure_axes,
         MAX_HEATMAP_PANELS,
     )
 }
 
-/// One figure of outcome against a numeric axis: the axis, the other varying axes' values it
-/// fixes, and the initializers it shows.
+/// One figure of outcome against a numeric axis: a sweep of the analysis and the
+/// initializers it shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepPlan {
+    /// Index into [`Analysis::sweeps`].
+    pub sweep: usize,
     pub axis: Axis,
+    pub xs: Vec<f64>,
     pub fixed: Vec<(Axis, String)>,
     pub inits: Vec<usize>,
     /// File-name suffix after `sweep-<axis>`, e.g. "-tanh"; "" for a single figure.
@@ -152,63 +156,41 @@ pub struct SweepPlan {
     pub label: String,
 }
 
-/// Fewest values a numeric axis needs before it gets a sweep figure: with two, the heatmap
-/// and survival panels already show the contrast.
-pub const MIN_SWEEP_VALUES: usize = 3;
-
-/// Sweep figures: one per numeric axis (gain, depth, width) with at least
-/// [`MIN_SWEEP_VALUES`] values, per value of the other varying axes.
-pub fn sweep_plans(analysis: &Analysis) -> Vec<SweepPlan> {
+/// Sweep figures: one per sweep of the analysis, its initializers split over figures of at
+/// most [`MAX_SERIES`] series.
+pub fn sweep_plans(a: &Analysis) -> Vec<SweepPlan> {
     let mut out = Vec::new();
-    let varying = analysis.varying();
-    for axis in [Axis::Gain, Axis::Depth, Axis::Width] {
-        let values = analysis.values(axis);
-        if values.len() < MIN_SWEEP_VALUES || super::figures::sweep::numeric(values).is_none() {
-            continue;
-        }
-        let others: Vec<Axis> = varying.iter().copied().filter(|a| *a != axis).collect();
-        let chunks = init_chunks(analysis.initializers.len());
-        for fixed in combinations(analysis, &others) {
-            for (k, inits) in chunks.iter().enumerate() {
-                let base = describe(&fixed);
-                let mut suffix = if base.is_empty() {
-                    String::new()
+    let chunks = init_chunks(a.grid.initializers.len());
+    for (k, sweep) in a.sweeps.iter().enumerate() {
+        for (c, inits) in chunks.iter().enumerate() {
+            let base = describe(&sweep.fixed);
+            let mut suffix = if base.is_empty() {
+                String::new()
+            } else {
+                format!("-{}", slug(&base))
+            };
+            let mut label = base;
+            if chunks.len() > 1 {
+                suffix.push_str(&format!("-part{}", c + 1));
+                let p = format!("part {} of {}", c + 1, chunks.len());
+                label = if label.is_empty() {
+                    p
                 } else {
-                    format!("-{}", slug(&base))
+                    format!("{label} ({p})")
                 };
-                let mut label = base;
-                if chunks.len() > 1 {
-                    suffix.push_str(&format!("-part{}", k + 1));
-                    let p = format!("part {} of {}", k + 1, chunks.len());
-                    label = if label.is_empty() {
-                        p
-                    } else {
-                        format!("{label} ({p})")
-                    };
-                }
-                out.push(SweepPlan {
-                    axis,
-                    fixed: fixed.clone(),
-                    inits: inits.clone(),
-                    suffix,
-                    label,
-                });
             }
+            out.push(SweepPlan {
+                sweep: k,
+                axis: sweep.axis,
+                xs: sweep.xs.clone(),
+                fixed: sweep.fixed.clone(),
+                inits: inits.clone(),
+                suffix,
+                label,
+            });
         }
     }
     out
-}
-
-/// The settings every trial shares, e.g. "xor, depth 1, width 2, sigmoid, sgd(lr=1), gain 1",
-/// leaving out the axes in `skip`.
-pub fn constants(analysis: &Analysis, skip: &[Axis]) -> String {
-    analysis
-        .axes
-        .iter()
-        .filter(|(a, v)| v.len() == 1 && !skip.contains(a))
-        .map(|(a, v)| a.describe(&v[0]))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

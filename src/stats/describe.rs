@@ -71,6 +71,48 @@ pub(crate) fn quantile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
     })
 }
 
+/// Tukey's box for one sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoxStats {
+    pub n: usize,
+    pub q1: f64,
+    pub median: f64,
+    pub q3: f64,
+    pub whisker_lo: f64,
+    pub whisker_hi: f64,
+    pub outliers: Vec<f64>,
+}
+
+impl BoxStats {
+    pub fn new(xs: &[f64]) -> Option<Self> {
+        let q1 = quantile(xs, 0.25)?;
+        let median = quantile(xs, 0.5)?;
+        let q3 = quantile(xs, 0.75)?;
+        let iqr = q3 - q1;
+        let (lo_fence, hi_fence) = (q1 - 1.5 * iqr, q3 + 1.5 * iqr);
+        let inside = xs
+            .iter()
+            .copied()
+            .filter(|&x| x >= lo_fence && x <= hi_fence);
+        let whisker_lo = inside.clone().fold(f64::INFINITY, f64::min).min(q1);
+        let whisker_hi = inside.fold(f64::NEG_INFINITY, f64::max).max(q3);
+        let outliers = xs
+            .iter()
+            .copied()
+            .filter(|&x| x < lo_fence || x > hi_fence)
+            .collect();
+        Some(BoxStats {
+            n: xs.len(),
+            q1,
+            median,
+            q3,
+            whisker_lo,
+            whisker_hi,
+            outliers,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +155,15 @@ mod tests {
         assert_eq!(quantile(&[1.0], 1.5), None);
         assert_eq!(sd(&[3.0, 3.0]), Some(0.0));
         assert_eq!(median(&[f64::INFINITY, f64::INFINITY]), Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn tukey_box() {
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 100.0];
+        let b = BoxStats::new(&xs).unwrap();
+        assert_eq!((b.q1, b.median, b.q3), (3.0, 5.0, 7.0));
+        assert_eq!((b.whisker_lo, b.whisker_hi), (1.0, 8.0));
+        assert_eq!(b.outliers, vec![100.0]);
+        assert!(BoxStats::new(&[]).is_none());
     }
 }

@@ -24,7 +24,7 @@ pub mod survival;
 pub use bootstrap::{bootstrap_ci, bootstrap_mean_ci, bootstrap_median_ci};
 pub use cdf::{normal_cdf, truncated_normal_cdf, truncated_normal_mean_var, uniform_cdf};
 pub use contingency::{chi_square_independence, fisher_exact, ChiSquareTest, FisherExact};
-pub use describe::{mean, median, quantile, sd};
+pub use describe::{mean, median, quantile, sd, BoxStats};
 pub use dist::{chi_square_upper, normal_two_sided_p, z_critical};
 pub use ks::{ks_one_sample, q_ks, KsResult};
 pub use logrank::{log_rank, LogRank};

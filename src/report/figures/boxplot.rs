@@ -10,51 +10,9 @@ use super::{
     bold_style, format_number, grid, grid_areas, header, max_width, series_color, text_style,
     DrawResult, Figure, AXIS_DESC_SIZE, CAPTION_SIZE, HEADER_H, TICK_SIZE,
 };
-use crate::report::analysis::Analysis;
+use crate::analyze::grid::Grid;
 use crate::report::layout::Plan;
-use crate::stats;
-
-/// Tukey's box for one sample.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BoxStats {
-    pub n: usize,
-    pub q1: f64,
-    pub median: f64,
-    pub q3: f64,
-    pub whisker_lo: f64,
-    pub whisker_hi: f64,
-    pub outliers: Vec<f64>,
-}
-
-impl BoxStats {
-    pub fn new(xs: &[f64]) -> Option<Self> {
-        let q1 = stats::quantile(xs, 0.25)?;
-        let median = stats::quantile(xs, 0.5)?;
-        let q3 = stats::quantile(xs, 0.75)?;
-        let iqr = q3 - q1;
-        let (lo_fence, hi_fence) = (q1 - 1.5 * iqr, q3 + 1.5 * iqr);
-        let inside = xs
-            .iter()
-            .copied()
-            .filter(|&x| x >= lo_fence && x <= hi_fence);
-        let whisker_lo = inside.clone().fold(f64::INFINITY, f64::min).min(q1);
-        let whisker_hi = inside.fold(f64::NEG_INFINITY, f64::max).max(q3);
-        let outliers = xs
-            .iter()
-            .copied()
-            .filter(|&x| x < lo_fence || x > hi_fence)
-            .collect();
-        Some(BoxStats {
-            n: xs.len(),
-            q1,
-            median,
-            q3,
-            whisker_lo,
-            whisker_hi,
-            outliers,
-        })
-    }
-}
+use crate::stats::BoxStats;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoxPanel {
@@ -86,20 +44,20 @@ impl BoxFigure {
     }
 }
 
-pub fn build(analysis: &Analysis, plan: &Plan, constants: &str) -> BoxFigure {
+pub fn build(grid: &Grid, plan: &Plan, constants: &str) -> BoxFigure {
     let mut uses_test = false;
     let mut uses_train = false;
     let panels = plan
         .panels
         .iter()
         .map(|values| {
-            let cell = analysis.cells_where(values).into_iter().next();
+            let cell = grid.cells_where(values).into_iter().next();
             let boxes = plan
                 .inits
                 .iter()
                 .map(|&i| {
-                    let s = cell?.get(&analysis.initializers[i])?;
-                    let b = BoxStats::new(&s.acc)?;
+                    let s = cell?.get(&grid.initializers[i])?;
+                    let b = s.acc_box.clone()?;
                     if s.acc_is_test {
                         uses_test = true;
                     } else {
@@ -142,7 +100,7 @@ pub fn build(analysis: &Analysis, plan: &Plan, constants: &str) -> BoxFigure {
         labels: plan
             .inits
             .iter()
-            .map(|&i| analysis.initializers[i].clone())
+            .map(|&i| grid.initializers[i].clone())
             .collect(),
         colors: plan.inits.iter().map(|&i| series_color(i)).collect(),
         panels,
@@ -278,20 +236,5 @@ impl BoxFigure {
             )?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tukey_box() {
-        let xs = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 100.0];
-        let b = BoxStats::new(&xs).unwrap();
-        assert_eq!((b.q1, b.median, b.q3), (3.0, 5.0, 7.0));
-        assert_eq!((b.whisker_lo, b.whisker_hi), (1.0, 8.0));
-        assert_eq!(b.outliers, vec![100.0]);
-        assert!(BoxStats::new(&[]).is_none());
     }
 }

@@ -1,45 +1,29 @@
 //! Median training loss against epoch per initializer (median over a cell's replicates at each
-//! recorded epoch), from `curves.csv`.
-
-use std::collections::BTreeMap;
+//! recorded epoch, `analyze::curves`).
 
 use super::lines::{LineFigure, Panel, Scale, Series};
 use super::series_color;
 use super::survival::{caption, use_log_x};
-use crate::report::analysis::{Analysis, InitStats};
+use crate::analyze::grid::Grid;
 use crate::report::layout::Plan;
-use crate::report::load::Results;
-use crate::stats;
 
-/// (epoch, median train loss) over the trials of `stats` at each epoch any of them recorded.
-pub fn median_curve(results: &Results, stats: &InitStats) -> Vec<(f64, f64)> {
-    let mut by_epoch: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
-    for id in &stats.trial_ids {
-        for &(epoch, loss) in results.curves.get(id).map_or(&[][..], |v| v.as_slice()) {
-            by_epoch.entry(epoch).or_default().push(loss);
-        }
-    }
-    by_epoch
-        .into_iter()
-        .filter_map(|(e, losses)| Some((e as f64, stats::median(&losses)?)))
-        .collect()
-}
-
-pub fn build(results: &Results, analysis: &Analysis, plan: &Plan, constants: &str) -> LineFigure {
-    let log_x = use_log_x(analysis.budget);
-    let budget = analysis.budget.max(1) as f64;
+pub fn build(grid: &Grid, plan: &Plan, constants: &str) -> LineFigure {
+    let log_x = use_log_x(grid.budget);
+    let budget = grid.budget.max(1) as f64;
     let panels: Vec<Panel> = plan
         .panels
         .iter()
         .map(|values| {
-            let cell = analysis.cells_where(values).into_iter().next();
+            let cell = grid.cells_where(values).into_iter().next();
             let series = plan
                 .inits
                 .iter()
                 .filter_map(|&i| {
-                    let stats = cell?.get(&analysis.initializers[i])?;
-                    let points: Vec<(f64, f64)> = median_curve(results, stats)
-                        .into_iter()
+                    let stats = cell?.get(&grid.initializers[i])?;
+                    let points: Vec<(f64, f64)> = stats
+                        .loss_curve
+                        .iter()
+                        .copied()
                         .filter(|&(e, l)| l > 0.0 && (!log_x || e >= 1.0))
                         .collect();
                     (!points.is_empty()).then(|| Series {
@@ -101,7 +85,7 @@ pub fn build(results: &Results, analysis: &Analysis, plan: &Plan, constants: &st
         legend: plan
             .inits
             .iter()
-            .map(|&i| (analysis.initializers[i].clone(), series_color(i)))
+            .map(|&i| (grid.initializers[i].clone(), series_color(i)))
             .collect(),
     }
 }

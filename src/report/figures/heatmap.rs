@@ -9,22 +9,13 @@ use super::{
     anchored, bold_style, header, ink_on_viridis, max_width, measure, text_style, viridis,
     DrawResult, Figure, AXIS_DESC_SIZE, CAPTION_SIZE, HEADER_H, TICK_SIZE,
 };
-use crate::report::analysis::{describe, Analysis, Axis};
+use crate::analyze::grid::{describe, Axis, Grid};
 use crate::report::layout::Plan;
 
 /// One cell: converged, n and the Wilson interval.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct HeatCell {
-    pub converged: u64,
-    pub n: u64,
-    pub ci: Option<(f64, f64)>,
-}
+pub use crate::analyze::grid::Tally as HeatCell;
 
 impl HeatCell {
-    pub fn rate(&self) -> f64 {
-        self.converged as f64 / self.n.max(1) as f64
-    }
-
     /// "72%" and "[63,80]".
     pub fn lines(&self) -> (String, String) {
         let pct = |x: f64| format!("{:.0}", x * 100.0);
@@ -60,8 +51,8 @@ const BELOW_H: u32 = 58;
 const GAP: u32 = 24;
 const BAR_W: u32 = 110;
 
-pub fn build(analysis: &Analysis, plan: &Plan, constants: &str) -> HeatFigure {
-    let depths = analysis.values(Axis::Depth).to_vec();
+pub fn build(grid: &Grid, plan: &Plan, constants: &str) -> HeatFigure {
+    let depths = grid.values(Axis::Depth).to_vec();
     let panels = plan
         .panels
         .iter()
@@ -75,19 +66,7 @@ pub fn build(analysis: &Analysis, plan: &Plan, constants: &str) -> HeatFigure {
                         .map(|d| {
                             let mut at = values.clone();
                             at.push((Axis::Depth, d.clone()));
-                            let cell = analysis.cells_where(&at);
-                            let (mut converged, mut n) = (0, 0);
-                            for c in cell {
-                                if let Some(s) = c.get(&analysis.initializers[i]) {
-                                    converged += s.converged;
-                                    n += s.n;
-                                }
-                            }
-                            (n > 0).then(|| HeatCell {
-                                converged,
-                                n,
-                                ci: crate::stats::wilson(converged, n, 0.95),
-                            })
+                            grid.tally(&at, &grid.initializers[i])
                         })
                         .collect()
                 })
@@ -118,7 +97,7 @@ pub fn build(analysis: &Analysis, plan: &Plan, constants: &str) -> HeatFigure {
         rows: plan
             .inits
             .iter()
-            .map(|&i| analysis.initializers[i].clone())
+            .map(|&i| grid.initializers[i].clone())
             .collect(),
         cols: depths,
         col_desc: "depth (hidden layers)".into(),

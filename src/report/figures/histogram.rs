@@ -9,7 +9,8 @@ use super::{
     anchored, bold_style, format_number, grid, grid_areas, header, legend, legend_height, measure,
     series_color, text_style, DrawResult, Figure, Mark, AXIS_DESC_SIZE, TICK_SIZE,
 };
-use crate::report::regions::{Samples, Separation};
+use crate::analyze::regions::features::Samples;
+use crate::record::schema::SeparationRow as Separation;
 
 /// Equal-width bins over the pooled range of both outcomes.
 pub const BINS: usize = 20;

@@ -9,8 +9,9 @@ use super::{
     anchored, format_number, header, ink_on_viridis, measure, text_style, viridis, DrawResult,
     Figure, AXIS_DESC_SIZE, HEADER_H, SUBTITLE_SIZE, TICK_SIZE,
 };
-use crate::report::markdown::p_clause;
-use crate::report::regions::Regions;
+use crate::analyze::regions::Mapped;
+use crate::record::schema::{MapInput, SomNodeRow};
+use crate::report::text::p_clause;
 
 /// What colours the cells.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -48,17 +49,16 @@ pub struct SomFigure {
 }
 
 /// "whole initial vectors, 9 dims" or "weight and init features, 15 dims".
-pub fn describe_input(regions: &Regions) -> String {
-    let what = match regions.fit.input.as_str() {
-        "vectors" => "whole initial parameter vectors",
-        "features" => "per-layer weight statistics and init diagnostics",
-        other => other,
+pub fn describe_input(regions: &Mapped) -> String {
+    let what = match regions.fit.input {
+        MapInput::Vectors => "whole initial parameter vectors",
+        MapInput::Features => "per-layer weight statistics and init diagnostics",
     };
     format!("{what} ({} dims, standardized)", regions.fit.dims)
 }
 
 /// "χ² = 427.3, df = 114, p = 9.1e-38", or why there is none.
-pub fn chi_square_text(regions: &Regions) -> Option<String> {
+pub fn chi_square_text(regions: &Mapped) -> Option<String> {
     let f = &regions.fit;
     Some(format!(
         "χ² = {:.1}, df = {}, {}",
@@ -68,12 +68,12 @@ pub fn chi_square_text(regions: &Regions) -> Option<String> {
     ))
 }
 
-fn map_size(regions: &Regions) -> String {
+fn map_size(regions: &Mapped) -> String {
     format!("{} × {} nodes", regions.fit.rows, regions.fit.cols)
 }
 
 /// The hit map: every node coloured by its success rate, labelled with its hits.
-pub fn hit_map(regions: &Regions) -> SomFigure {
+pub fn hit_map(regions: &Mapped) -> SomFigure {
     let f = &regions.fit;
     let cells = regions
         .nodes
@@ -117,15 +117,14 @@ pub fn hit_map(regions: &Regions) -> SomFigure {
     fig
 }
 
-/// Nodes with fewer trials than this are left grey on the accuracy map: a mean over one or
-/// two trials says little about a region.
-pub const MIN_ACCURACY_HITS: u64 = 3;
+/// Nodes with fewer trials are left grey on the accuracy map.
+pub use crate::analyze::regions::outputs::MIN_ACCURACY_HITS;
 
 /// The accuracy map: every node coloured by the mean final accuracy of its trials (test
 /// accuracy, or training accuracy when `is_test` is false), labelled with its hits; None when
 /// no node has an accuracy. Shows which initial regions generalize, beside which converge.
-pub fn accuracy_map(regions: &Regions, is_test: bool) -> Option<SomFigure> {
-    let shown = |n: &crate::report::regions::Node| {
+pub fn accuracy_map(regions: &Mapped, is_test: bool) -> Option<SomFigure> {
+    let shown = |n: &SomNodeRow| {
         n.mean_accuracy
             .filter(|a| a.is_finite() && n.hits >= MIN_ACCURACY_HITS)
     };
@@ -180,7 +179,7 @@ pub fn accuracy_map(regions: &Regions, is_test: bool) -> Option<SomFigure> {
 }
 
 /// The U-matrix: every node coloured by the mean distance to its neighbours' prototypes.
-pub fn u_matrix(regions: &Regions) -> SomFigure {
+pub fn u_matrix(regions: &Mapped) -> SomFigure {
     let values: Vec<f64> = regions
         .nodes
         .iter()

@@ -3,7 +3,7 @@
 
 use super::lines::{LineFigure, Panel, Scale, Series};
 use super::series_color;
-use crate::report::analysis::{describe, Analysis};
+use crate::analyze::grid::{describe, Grid};
 use crate::report::layout::Plan;
 use crate::stats::Survival;
 
@@ -27,20 +27,20 @@ pub fn steps(s: &Survival, x0: f64, end: f64) -> Vec<(f64, f64)> {
     pts
 }
 
-pub fn build(analysis: &Analysis, plan: &Plan, constants: &str) -> LineFigure {
-    let budget = analysis.budget.max(1) as f64;
-    let log = use_log_x(analysis.budget);
+pub fn build(grid: &Grid, plan: &Plan, constants: &str) -> LineFigure {
+    let budget = grid.budget.max(1) as f64;
+    let log = use_log_x(grid.budget);
     let x0 = if log { 1.0 } else { 0.0 };
     let panels = plan
         .panels
         .iter()
         .map(|values| {
-            let cell = analysis.cells_where(values).into_iter().next();
+            let cell = grid.cells_where(values).into_iter().next();
             let series = plan
                 .inits
                 .iter()
                 .filter_map(|&i| {
-                    let stats = cell?.get(&analysis.initializers[i])?;
+                    let stats = cell?.get(&grid.initializers[i])?;
                     let s = stats.survival.as_ref()?;
                     Some(Series {
                         color: series_color(i),
@@ -58,7 +58,7 @@ pub fn build(analysis: &Analysis, plan: &Plan, constants: &str) -> LineFigure {
     if !plan.label.is_empty() {
         title = format!("{title}: {}", plan.label);
     }
-    let mut subtitle = format!("1 − Kaplan–Meier, censored at {} epochs", analysis.budget);
+    let mut subtitle = format!("1 − Kaplan–Meier, censored at {} epochs", grid.budget);
     if !constants.is_empty() {
         subtitle = format!("{constants} · {subtitle}");
     }
@@ -87,13 +87,13 @@ pub fn build(analysis: &Analysis, plan: &Plan, constants: &str) -> LineFigure {
         legend: plan
             .inits
             .iter()
-            .map(|&i| (analysis.initializers[i].clone(), series_color(i)))
+            .map(|&i| (grid.initializers[i].clone(), series_color(i)))
             .collect(),
     }
 }
 
 /// A panel's caption: the value of the panel axis ("depth 4"), or "" with a single panel.
-pub fn caption(plan: &Plan, values: &[(crate::report::analysis::Axis, String)]) -> String {
+pub fn caption(plan: &Plan, values: &[(crate::analyze::grid::Axis, String)]) -> String {
     match plan.panel_axis {
         Some(axis) => describe(
             &values

@@ -14,7 +14,7 @@ use super::{
     bold_style, format_number, grid_areas, header, legend, legend_height, series_color, text_style,
     DrawResult, Figure, Mark, AXIS_DESC_SIZE, CAPTION_SIZE, TICK_SIZE,
 };
-use crate::report::analysis::{Analysis, Axis};
+use crate::analyze::grid::{Axis, Grid};
 use crate::report::layout::SweepPlan;
 
 /// A point with its interval; `hi = None` is an interval without an upper bound (drawn to the
@@ -49,11 +49,6 @@ pub struct SweepFigure {
     pub legend: Vec<(String, RGBColor)>,
 }
 
-/// The axis values as numbers, or None when one does not parse.
-pub fn numeric(values: &[String]) -> Option<Vec<f64>> {
-    values.iter().map(|v| v.parse::<f64>().ok()).collect()
-}
-
 /// A log axis suits values that are all positive and span a factor of ten or more.
 pub fn use_log(xs: &[f64]) -> bool {
     let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
@@ -61,10 +56,10 @@ pub fn use_log(xs: &[f64]) -> bool {
     lo > 0.0 && hi / lo >= 10.0
 }
 
-pub fn build(analysis: &Analysis, plan: &SweepPlan, constants: &str) -> SweepFigure {
-    let values = analysis.values(plan.axis);
-    let xs = numeric(values).unwrap_or_default();
-    let x_log = use_log(&xs);
+pub fn build(grid: &Grid, plan: &SweepPlan, constants: &str) -> SweepFigure {
+    let values = grid.values(plan.axis);
+    let xs = &plan.xs;
+    let x_log = use_log(xs);
     let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     // A margin on each side so the end points' interval bars are not drawn on the frame.
@@ -77,17 +72,13 @@ pub fn build(analysis: &Analysis, plan: &SweepPlan, constants: &str) -> SweepFig
     let mut rate = Vec::new();
     let mut epochs = Vec::new();
     for &i in &plan.inits {
-        let init = &analysis.initializers[i];
+        let init = &grid.initializers[i];
         let mut r = Vec::new();
         let mut e = Vec::new();
-        for (v, &xv) in values.iter().zip(&xs) {
+        for (v, &xv) in values.iter().zip(xs) {
             let mut at = plan.fixed.clone();
             at.push((plan.axis, v.clone()));
-            let Some(stats) = analysis
-                .cells_where(&at)
-                .into_iter()
-                .find_map(|c| c.get(init))
-            else {
+            let Some(stats) = grid.cells_where(&at).into_iter().find_map(|c| c.get(init)) else {
                 continue;
             };
             let (clo, chi) = stats.ci.unwrap_or((0.0, 1.0));
@@ -119,7 +110,7 @@ pub fn build(analysis: &Analysis, plan: &SweepPlan, constants: &str) -> SweepFig
     }
     let mut subtitle = format!(
         "95% intervals: Wilson (rate), Brookmeyer–Crowley (median; censored at {} epochs)",
-        analysis.budget
+        grid.budget
     );
     if !constants.is_empty() {
         subtitle = format!("{constants} · {subtitle}");
@@ -136,11 +127,11 @@ pub fn build(analysis: &Analysis, plan: &SweepPlan, constants: &str) -> SweepFig
         x_log,
         rate,
         epochs,
-        budget: analysis.budget.max(1) as f64,
+        budget: grid.budget.max(1) as f64,
         legend: plan
             .inits
             .iter()
-            .map(|&i| (analysis.initializers[i].clone(), series_color(i)))
+            .map(|&i| (grid.initializers[i].clone(), series_color(i)))
             .collect(),
     }
 }
