@@ -123,7 +123,7 @@ impl Codebook {
             .collect()
     }
 
-    /// Every node's squared distance to `x`, each summed in coordinate order as [`sq_dist`](super::sq_dist).
+    /// Every node's squared distance to `x`, each summed in coordinate order as [`sq_dist`](super::map::sq_dist).
     #[inline(always)]
     fn distances(&self, x: &[f64], dist: &mut [f64]) {
         let m = self.nodes();
@@ -234,8 +234,9 @@ impl Codebook {
 mod tests {
     use super::*;
     use crate::analyze::som::fixtures::{blobs, setup};
+    use crate::analyze::som::map::sq_dist;
     use crate::analyze::som::pca::dot;
-    use crate::analyze::som::{sq_dist, standardize};
+    use crate::analyze::som::standardize;
 
     /// The map as it was trained before the exact full scan: a candle matmul shortlists each
     /// batch's BMUs (‖x‖² − 2x·w + ‖w‖²), the shortlist is re-scored exactly, and the
