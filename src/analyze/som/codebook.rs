@@ -143,8 +143,8 @@ impl Codebook {
     fn nearest(&self, x: &[f64], dist: &mut [f64]) -> usize {
         self.distances(x, dist);
         // The smallest distance in four running minima, which vectorize (a scan that also
-        // tracks the index does not, and took a quarter of training), then the first node at
-        // that distance: the node a scan keeping the first strict minimum finds.
+        // tracks the index does not), then the first node at that distance: the node a scan
+        // keeping the first strict minimum finds.
         let mut low = [f64::INFINITY; 4];
         let mut quads = dist.chunks_exact(4);
         for q in &mut quads {
@@ -220,8 +220,7 @@ impl Codebook {
             let wk = &mut self.w[k * m + from..k * m + to];
             // A node that stays put adds −0, which leaves every w as it is (−0 included). The
             // choice is made on the step, not on w: choosing between w and its update compiles
-            // to masked stores, which AMD processors microcode (they were most of the map's
-            // time).
+            // to masked stores, which AMD processors run as slow microcode.
             for (w, &c) in wk.iter_mut().zip(coef) {
                 let step = if c < MIN_COEF { stay } else { c * (xk - *w) };
                 *w += step;
@@ -238,9 +237,9 @@ mod tests {
     use crate::analyze::som::pca::dot;
     use crate::analyze::som::standardize;
 
-    /// The map as it was trained before the exact full scan: a candle matmul shortlists each
-    /// batch's BMUs (‖x‖² − 2x·w + ‖w‖²), the shortlist is re-scored exactly, and the
-    /// prototypes are updated node by node. The fast path must give the same bits.
+    /// An independent reference for the kernel: a candle matmul shortlists each batch's BMUs
+    /// (‖x‖² − 2x·w + ‖w‖²), the shortlist is re-scored exactly, and the prototypes are
+    /// updated node by node. The kernel must give the same bits.
     fn reference_train(data: &[Vec<f64>], cfg: &SomConfig) -> Som {
         use candle_core::{Device, Tensor};
         fn nearest(som: &Som, batch: &[&[f64]], k: usize) -> Vec<Vec<usize>> {

@@ -2,6 +2,7 @@
 
 use crate::rng;
 
+/// One rayon thread, as the binary sets (`train::setup_process`).
 pub(super) fn setup() {
     // candle re-reads /proc/cpuinfo on every matmul unless this is set.
     std::env::set_var("RAYON_NUM_THREADS", "1");

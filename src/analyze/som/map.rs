@@ -283,7 +283,7 @@ mod tests {
         let cfg = SomConfig::for_data(data.len(), 7);
         let som = Som::train(&data, &cfg);
         let assign = som.assign(&data);
-        // Batch (candle) assignment agrees with the host BMU.
+        // The codebook's assignment agrees with the prototype-by-prototype BMU.
         for (x, &a) in data.iter().zip(&assign) {
             assert_eq!(som.bmu(x), a);
         }

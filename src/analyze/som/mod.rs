@@ -25,9 +25,9 @@
 //! - **Determinism.** Every distance is the exact Σ(x_k − w_k)², summed in index order, and
 //!   the smallest wins, ties going to the lowest node index. BMUs — and so prototypes — are
 //!   therefore bitwise reproducible for the same input and seed, independent of thread count
-//!   or batch size, and [`Som::assign`] always agrees with [`Som::bmu`]. (The map once
-//!   shortlisted nodes with a candle matmul of ‖x‖² − 2x·w + ‖w‖² and re-scored the shortlist
-//!   this way; scoring every node exactly gives the same nodes, and at these sizes is faster.)
+//!   or batch size, and [`Som::assign`] always agrees with [`Som::bmu`]. (Every node is
+//!   scored exactly: a matmul shortlist of ‖x‖² − 2x·w + ‖w‖² would need exact re-scoring to
+//!   be reproducible, and at these map sizes it saves nothing.)
 //! - **Layout.** While training and assigning, the prototypes sit in one buffer by coordinate
 //!   (`w[k·nodes + j]`), so the loops over nodes — every node's distance, the neighbourhood
 //!   update — are vector loops, each node's sum still taken in coordinate order.
@@ -35,6 +35,10 @@
 //!   grid: nodes whose row and column each differ by at most 1.
 //!
 //! Inputs must be finite; [`standardize`] them first when features have different units.
+//!
+//! The pieces: `config` (grid and schedule), `pca` (the components that shape and initialize
+//! the grid), `map` ([`Som`]), `codebook` (the training kernel), `nodes` (outcomes per node)
+//! and `standardize` (the inputs' z-scores).
 
 mod codebook;
 mod config;
