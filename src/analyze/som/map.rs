@@ -180,13 +180,7 @@ impl Som {
         if data.is_empty() {
             return 0.0;
         }
-        let bmus = self.assign(data);
-        let total: f64 = data
-            .iter()
-            .zip(&bmus)
-            .map(|(x, &b)| sq_dist(x, &self.prototypes[b]).sqrt())
-            .sum();
-        total / data.len() as f64
+        self.mean_distance(data, &self.assign(data))
     }
 
     /// Fraction of samples whose first and second BMUs are not grid neighbours
@@ -195,12 +189,7 @@ impl Som {
         if data.is_empty() || self.nodes() < 2 {
             return 0.0;
         }
-        let best = self.nearest_all(data, 2);
-        let errors = best
-            .iter()
-            .filter(|b| !self.are_neighbours(b[0], b[1]))
-            .count();
-        errors as f64 / data.len() as f64
+        self.neighbour_errors(&self.nearest_all(data, 2))
     }
 
     /// The U-matrix (Ultsch & Siemon 1990): per node, the mean Euclidean distance from its
@@ -243,31 +232,40 @@ impl Som {
             .collect()
     }
 
-    /// For every sample its BMU and its second-best node (None on a single-node map), and the
-    /// map's quantization and topographic errors: [`Som::assign`],
-    /// [`Som::quantization_error`] and [`Som::topographic_error`] from one pass.
+    /// Every sample's BMU and the map's quantization and topographic errors: [`Som::assign`],
+    /// [`Som::quantization_error`] and [`Som::topographic_error`] from one search for each
+    /// sample's two nearest nodes.
     pub fn fit_measures(&self, data: &[Vec<f64>]) -> (Vec<usize>, f64, f64) {
         if data.is_empty() {
             return (Vec::new(), 0.0, 0.0);
         }
         let best = self.nearest_all(data, 2);
         let assign: Vec<usize> = best.iter().map(|b| b[0]).collect();
+        let qe = self.mean_distance(data, &assign);
+        (assign, qe, self.neighbour_errors(&best))
+    }
+
+    /// Mean Euclidean distance from each sample (of at least one) to its node's prototype.
+    fn mean_distance(&self, data: &[Vec<f64>], assign: &[usize]) -> f64 {
         let total: f64 = data
             .iter()
-            .zip(&assign)
+            .zip(assign)
             .map(|(x, &b)| sq_dist(x, &self.prototypes[b]).sqrt())
             .sum();
-        let qe = total / data.len() as f64;
-        let te = if self.nodes() < 2 {
-            0.0
-        } else {
-            let errors = best
-                .iter()
-                .filter(|b| !self.are_neighbours(b[0], b[1]))
-                .count();
-            errors as f64 / data.len() as f64
-        };
-        (assign, qe, te)
+        total / data.len() as f64
+    }
+
+    /// Fraction of samples (at least one) whose two nearest nodes, `best`, are not grid
+    /// neighbours; 0 on a single-node map, where a sample has no second node.
+    fn neighbour_errors(&self, best: &[Vec<usize>]) -> f64 {
+        if self.nodes() < 2 {
+            return 0.0;
+        }
+        let errors = best
+            .iter()
+            .filter(|b| !self.are_neighbours(b[0], b[1]))
+            .count();
+        errors as f64 / best.len() as f64
     }
 }
 
