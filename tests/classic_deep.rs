@@ -264,10 +264,10 @@ target = { train_acc = 0.9 }
         ]
     );
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/results/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/results.md")).unwrap();
     assert!(readme.contains("## `layers.csv`"));
     for c in &h {
-        assert!(readme.contains(&format!("`{c}`")), "results/README.md: {c}");
+        assert!(readme.contains(&format!("`{c}`")), "docs/results.md: {c}");
     }
     // 3 replicates × 2 activations × 2 initializers per depth, (1 + 3) hidden layers, 12
     // curve epochs (0..=10, then the budget, 12).

@@ -17,11 +17,11 @@ fn smoke_run_writes_every_file_with_the_documented_columns() {
     // 2 data sets × 2 depths × 3 initializers × 2 replicates.
     assert_eq!(rows.len(), 24);
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/results/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/results.md")).unwrap();
     for h in &header {
         assert!(
             readme.contains(&format!("`{h}`")),
-            "results/README.md does not document {h}"
+            "docs/results.md does not document {h}"
         );
     }
     // The analysis files: documented, one row per cell / per pair, and reproducible from the
@@ -39,7 +39,7 @@ fn smoke_run_writes_every_file_with_the_documented_columns() {
                 .any(|p| col.starts_with(p) && readme.contains(&format!("`{p}")));
             assert!(
                 family || readme.contains(&format!("`{col}`")),
-                "results/README.md does not document {file}: {col}"
+                "docs/results.md does not document {file}: {col}"
             );
         }
     }
