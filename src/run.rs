@@ -93,6 +93,13 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
             existing.count
         );
     }
+    if existing.repaired > 0 {
+        eprintln!(
+            "{}: {} recorded trials had missing or extra rows in the other files; they train again",
+            dir.display(),
+            existing.repaired
+        );
+    }
     // About four chunks per thread, so threads stay busy until the end, in whole blocks of
     // the fused kernel where that is more than one block, so little goes to padding (the
     // general kernel's wide blocks are two of the shaped kernel's).

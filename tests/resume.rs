@@ -151,6 +151,78 @@ fn torn_lines_and_orphan_curves_are_dropped_on_resume() {
     assert_eq!(s.read("a/curves.csv"), curves);
 }
 
+/// A finished folder with a file deleted, rows removed or a row duplicated: the rerun trains
+/// the trials those rows belong to again and ends with the bytes of the untouched run.
+#[test]
+fn missing_or_extra_rows_in_any_file_are_trained_again() {
+    let s = Scratch::new("repair");
+    s.write("spec.toml", SPEC);
+    let files = [
+        "trials.csv",
+        "curves.csv",
+        "weights.csv",
+        "init_vectors.csv",
+    ];
+    let args = run_args("a");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    s.run(&args).ok();
+    let want: Vec<String> = files.iter().map(|f| s.read(&format!("a/{f}"))).collect();
+    let n = want[0].lines().count() - 1;
+    let drop_lines = |f: &str, lines: std::ops::Range<usize>| {
+        let text = s.read(&format!("a/{f}"));
+        let kept: String = text
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| !lines.contains(i))
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        std::fs::write(s.path(&format!("a/{f}")), kept).unwrap();
+    };
+    type Damage<'a> = (&'a str, Box<dyn Fn() + 'a>, &'a str);
+    let cases: Vec<Damage> = vec![
+        (
+            "trials.csv deleted",
+            Box::new(|| std::fs::remove_file(s.path("a/trials.csv")).unwrap()),
+            "",
+        ),
+        (
+            "curves.csv deleted",
+            Box::new(|| std::fs::remove_file(s.path("a/curves.csv")).unwrap()),
+            "had missing or extra rows",
+        ),
+        (
+            "weight rows removed",
+            Box::new(|| drop_lines("weights.csv", 3..8)),
+            "had missing or extra rows",
+        ),
+        (
+            "an init-vector row doubled",
+            Box::new(|| {
+                let text = s.read("a/init_vectors.csv");
+                let row = text.lines().nth(5).unwrap().to_string();
+                std::fs::write(s.path("a/init_vectors.csv"), format!("{text}{row}\n")).unwrap();
+            }),
+            "1 recorded trials had missing or extra rows",
+        ),
+    ];
+    for (what, damage, says) in cases {
+        damage();
+        let r = s.run(&args).ok();
+        assert!(r.stderr.contains(says), "{what}: {}", r.stderr);
+        for (f, want) in files.iter().zip(&want) {
+            assert!(&s.read(&format!("a/{f}")) == want, "{what}: {f} differs");
+        }
+        // A complete folder trains nothing.
+        let r = s.run(&args).ok();
+        assert!(
+            r.stderr
+                .contains(&format!("{n} trials already recorded, 0 to train")),
+            "{what}: {}",
+            r.stderr
+        );
+    }
+}
+
 #[test]
 fn a_second_writer_is_refused() {
     let s = Scratch::new("lock");

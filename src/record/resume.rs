@@ -1,18 +1,22 @@
-//! Picking up a results folder where an interrupted run left it.
+//! Picking up a results folder where an interrupted run, or a user, left it.
 //!
-//! A trial is recorded once its `trials.csv` row is complete. Anything after the last
-//! complete row (a torn line from a kill mid-write) is cut off, and the curve and timing rows
-//! of trials that have no trial row yet are dropped, so the files hold exactly the recorded
-//! trials and the run trains only the rest.
+//! A trial is recorded once its `trials.csv` row is complete and every other file holds
+//! exactly the rows that trial writes there. Anything after the last complete line of a file
+//! (a torn line from a kill mid-write) is cut off; a trial whose rows are missing or
+//! duplicated in any file loses its rows everywhere and is trained again; rows of trials not
+//! in `trials.csv` are dropped. So the files hold exactly the recorded trials, and the run
+//! trains only the rest and ends with the bytes of an uninterrupted run.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 
-use super::schema::{self, csv_error, TrialRow};
+use super::canonical::{self, LAYERS};
+use super::schema::{self, csv_error, Status, TrialRow};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
+use crate::train::schedule;
 
 /// What a folder already holds.
 pub struct Existing {
@@ -23,6 +27,8 @@ pub struct Existing {
     pub last: Option<usize>,
     /// Were the rows written in plan order?
     pub in_order: bool,
+    /// Trials that had a `trials.csv` row but incomplete rows elsewhere, to train again.
+    pub repaired: usize,
 }
 
 /// Reads and repairs the CSV files in `dir` for `plan`. A missing file counts as empty.
@@ -32,8 +38,9 @@ pub fn recover(dir: &Path, plan: &Plan) -> Result<Existing> {
         count: 0,
         last: None,
         in_order: true,
+        repaired: 0,
     };
-    for f in super::canonical::FILES {
+    for f in canonical::FILES {
         let path = dir.join(f);
         if path.exists() && !path.is_file() {
             return Err(Error::Input(format!(
@@ -42,9 +49,41 @@ pub fn recover(dir: &Path, plan: &Plan) -> Result<Existing> {
             )));
         }
     }
+    let recorded = recorded_trials(dir, plan)?;
+    // Rows each recorded trial holds in every other file, against the rows it writes there.
+    let mut complete: Vec<(usize, &TrialRow)> = recorded.iter().map(|(i, r)| (*i, r)).collect();
+    for f in canonical::files(&plan.spec).skip(1) {
+        let counts = rows_per_trial(&dir.join(f))?;
+        complete.retain(|&(i, row)| {
+            let id = schema::trial_id(plan.trials[i].id);
+            counts.get(&id).copied().unwrap_or(0) == expected_rows(plan, i, row, f)
+        });
+    }
+    e.repaired = recorded.len() - complete.len();
+    for &(i, _) in &complete {
+        if e.last.is_some_and(|l| l > i) {
+            e.in_order = false;
+        }
+        e.last = Some(i);
+        e.done[i] = true;
+        e.count += 1;
+    }
+    let done: HashSet<String> = complete
+        .iter()
+        .map(|&(i, _)| schema::trial_id(plan.trials[i].id))
+        .collect();
+    for f in canonical::FILES {
+        keep_rows_of(&dir.join(f), &done)?;
+    }
+    Ok(e)
+}
+
+/// The complete rows of `dir/trials.csv` with their plan indices, in file order; empty when
+/// the file is missing. A row that is not in the plan, or recorded twice, is an error.
+fn recorded_trials(dir: &Path, plan: &Plan) -> Result<Vec<(usize, TrialRow)>> {
     let trials = dir.join("trials.csv");
     if !trials.exists() {
-        return Ok(e);
+        return Ok(Vec::new());
     }
     cut_torn_tail(&trials)?;
     let index = plan.index_of();
@@ -59,40 +98,75 @@ pub fn recover(dir: &Path, plan: &Plan) -> Result<Existing> {
             trials.display()
         )));
     }
-    let mut ids = HashSet::new();
-    for (line, record) in reader.records().enumerate() {
-        let record = record.map_err(|err| csv_error(&trials, err))?;
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (line, row) in reader.deserialize::<TrialRow>().enumerate() {
+        let row = row.map_err(|err| csv_error(&trials, err))?;
         let line = line + 2;
-        let id = record.get(0).unwrap_or_default();
-        let i = schema::parse_id(id)
-            .and_then(|id| index.get(&id).copied())
-            .ok_or_else(|| {
-                Error::Input(format!(
-                    "{}:{line}: trial `{id}` is not in this spec's plan",
-                    trials.display()
-                ))
-            })?;
-        if !ids.insert(i) {
+        let id = schema::trial_id(row.trial_id);
+        let i = index.get(&row.trial_id).copied().ok_or_else(|| {
+            Error::Input(format!(
+                "{}:{line}: trial `{id}` is not in this spec's plan",
+                trials.display()
+            ))
+        })?;
+        if !seen.insert(i) {
             return Err(Error::Input(format!(
                 "{}:{line}: trial `{id}` is recorded twice",
                 trials.display()
             )));
         }
-        if e.last.is_some_and(|l| l > i) {
-            e.in_order = false;
+        out.push((i, row));
+    }
+    Ok(out)
+}
+
+/// Complete rows per trial id (the first field) in `path`, after its header; cuts a torn
+/// last line off first.
+fn rows_per_trial(path: &Path) -> Result<HashMap<String, usize>> {
+    let mut counts = HashMap::new();
+    if !path.exists() {
+        return Ok(counts);
+    }
+    cut_torn_tail(path)?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    for line in bytes.split(|&b| b == b'\n').skip(1) {
+        if line.is_empty() {
+            continue;
         }
-        e.last = Some(i);
-        e.done[i] = true;
-        e.count += 1;
+        let id = line.split(|&b| b == b',').next().unwrap_or_default();
+        let id = String::from_utf8_lossy(id).into_owned();
+        *counts.entry(id).or_default() += 1;
     }
-    let done: HashSet<String> = ids
-        .iter()
-        .map(|&i| schema::trial_id(plan.trials[i].id))
-        .collect();
-    for f in &super::canonical::FILES[1..] {
-        keep_rows_of(&dir.join(f), &done)?;
+    Ok(counts)
+}
+
+/// The rows trial `i`, which ended as `row` says, writes to `file` (see `record::rows`):
+/// one per weight layer; one per parameter of a network small enough for
+/// `init_vectors.csv`; one timing; one curve point per curve epoch it was still training at
+/// (the epoch it diverged at excluded) and its last epoch; one per hidden layer at each of
+/// those curve epochs but the appended last one.
+fn expected_rows(plan: &Plan, i: usize, row: &TrialRow, file: &str) -> usize {
+    let arch = plan.architecture(&plan.trials[i]);
+    let diverged = row.status == Status::Diverged;
+    let observed = schedule::curve_epochs(plan.spec.epochs)
+        .into_iter()
+        .filter(|&e| e <= row.epochs_run && !(diverged && e == row.epochs_run))
+        .count();
+    match file {
+        "weights.csv" => arch.layers(),
+        "init_vectors.csv" => match arch.parameters() <= plan.spec.weights_max_params as usize {
+            true => arch.parameters(),
+            false => 0,
+        },
+        "timings.csv" => 1,
+        "curves.csv" => {
+            let on_curve = schedule::curve_epochs(plan.spec.epochs).contains(&row.epochs_run);
+            observed + usize::from(!diverged && !on_curve)
+        }
+        LAYERS => observed * arch.depth,
+        other => unreachable!("{other} is not a per-trial file"),
     }
-    Ok(e)
 }
 
 /// Truncates `path` after its last newline.
