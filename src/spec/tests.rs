@@ -1,0 +1,115 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Spec> {
+    Spec::from_str(text, "t.toml", "t", Path::new("specs"))
+}
+
+fn err(text: &str) -> String {
+    match parse(text) {
+        Err(Error::Input(m)) => m,
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}
+
+#[test]
+fn defaults_fill_an_empty_spec() {
+    let s = parse("").unwrap();
+    assert_eq!(s.name, "t");
+    assert_eq!(s.epochs, defaults::EPOCHS);
+    assert_eq!(s.depths, vec![1]);
+    assert_eq!(s.trial_count(), 1);
+    assert_eq!(s.target.train_acc, Some(1.0));
+    assert_eq!(s.batch_size, None);
+}
+
+#[test]
+fn reads_axes_and_tables() {
+    let s = parse(
+        r#"
+        name = "x"
+        replicates = 3
+        depth = [1, 2]
+        initializer = ["zeros", { name = "random_normal", stddev = 1 }]
+        dataset = ["xor", { csv = "data/my.csv", label = "y" }]
+        optimizer = [{ name = "sgd", lr = 1.0 }]
+        target = { train_loss = 0.01 }
+        "#,
+    )
+    .unwrap();
+    assert_eq!(s.trial_count(), 3 * 2 * 2 * 2);
+    assert_eq!(s.initializers[1].label(), "random_normal(stddev=1)");
+    assert_eq!(
+        s.datasets[1],
+        DatasetSpec::Csv {
+            path: PathBuf::from("specs/data/my.csv"),
+            label: "y".into()
+        }
+    );
+    assert_eq!(
+        s.target,
+        Target {
+            train_loss: Some(0.01),
+            train_acc: None
+        }
+    );
+}
+
+#[test]
+fn errors_name_the_line_and_the_field() {
+    let m = err("epochs = 10\ndepth = [1, 0]\n");
+    assert!(
+        m.starts_with("t.toml:2:13: depth: must be between 1"),
+        "{m}"
+    );
+    let m = err("depth = []\n");
+    assert!(m.contains("t.toml:1:9: depth: the list is empty"), "{m}");
+    let m = err("activation = [\"relu\", \"sigmoud\"]\n");
+    assert!(
+        m.contains("t.toml:1:23: activation: unknown activation `sigmoud`"),
+        "{m}"
+    );
+    assert!(m.contains("sigmoid"), "{m}");
+    let m = err("optimizer = [{ name = \"sgd\", lr = 0 }]\n");
+    assert!(
+        m.contains("t.toml:1:14: optimizer: optimizer `sgd`: lr must be > 0"),
+        "{m}"
+    );
+    let m = err("depht = [1]\n");
+    assert!(
+        m.contains("unknown field `depht`") && m.contains("line 1"),
+        "{m}"
+    );
+    let m = err("epochs = \"many\"\n");
+    assert!(m.contains("line 1") && m.contains("t.toml"), "{m}");
+    let m = err("depth = [1, 1]\n");
+    assert!(m.contains("depth: 1 appears twice"), "{m}");
+    let m = err("loss = \"cross_entropy\"\noutput_activation = \"linear\"\n");
+    assert!(
+        m.contains("t.toml:2:21:") && m.contains("cross_entropy"),
+        "{m}"
+    );
+    let m = err("replicates = 0\n");
+    assert!(m.contains("replicates: must be between 1"), "{m}");
+    let m = err("target = {}\n");
+    assert!(m.contains("target: give train_loss"), "{m}");
+    let m = err("depth = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nwidth = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nreplicates = 1000000\n");
+    assert!(m.contains("more than the limit"), "{m}");
+    let m = err("name = \"../evil\"\n");
+    assert!(m.contains("name:"), "{m}");
+    let m = err("depth = [1\n");
+    assert!(m.contains("t.toml") && m.contains("line 1"), "{m}");
+}
+
+#[test]
+fn json_is_stable_and_complete() {
+    let a = parse("depth = [2]\n").unwrap().to_json();
+    let b = parse("# a comment\ndepth = [ 2 ]\n").unwrap().to_json();
+    assert_eq!(a, b);
+    assert_eq!(a["depth"], serde_json::json!([2]));
+    assert_eq!(a["loss"], "cross_entropy");
+    assert!(a.get("record_layers").is_none());
+    let c = parse("depth = [2]\nrecord_layers = true\n").unwrap();
+    assert!(c.record_layers);
+    assert_eq!(c.to_json()["record_layers"], true);
+    assert_ne!(c.to_json(), a);
+}

@@ -1,0 +1,223 @@
+//! From the raw mirror to a typed [`Spec`]: each setting checked against its range, with the
+//! error placed at the value's span.
+
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use super::axes::{dataset, gains, int_axis, named_axis, to_params};
+use super::raw::{Raw, RawTarget};
+use super::{defaults, At, Spec};
+use crate::error::{Error, Result};
+use crate::init::Initializer;
+use crate::model::{Activation, Head, Loss, OutputActivation};
+use crate::params::Params;
+use crate::train::{Optimizer, Target};
+
+pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Result<Spec> {
+    let int = |v: &Option<Spanned<i64>>, field: &str, default: u64, min: i64, max: i64| {
+        let Some(v) = v else { return Ok(default) };
+        let x = *v.get_ref();
+        if x < min || x > max {
+            return Err(at(
+                v.span(),
+                format!("{field}: must be between {min} and {max}, got {x}"),
+            ));
+        }
+        Ok(x as u64)
+    };
+    let name = name(&raw.name, default_name, at)?;
+    let seed = int(&raw.seed, "seed", defaults::SEED, 0, i64::MAX)?;
+    let replicates = int(
+        &raw.replicates,
+        "replicates",
+        defaults::REPLICATES as u64,
+        1,
+        1_000_000,
+    )? as u32;
+    let epochs = int(
+        &raw.epochs,
+        "epochs",
+        defaults::EPOCHS as u64,
+        1,
+        10_000_000,
+    )? as u32;
+    let batch_size = match &raw.batch_size {
+        Some(_) => Some(int(&raw.batch_size, "batch_size", 0, 1, u32::MAX as i64)? as u32),
+        None => None,
+    };
+    let weights_max_params = int(
+        &raw.weights_max_params,
+        "weights_max_params",
+        defaults::WEIGHTS_MAX_PARAMS as u64,
+        0,
+        100_000,
+    )? as u32;
+    let test_fraction = match &raw.test_fraction {
+        Some(f) => {
+            let x = *f.get_ref();
+            if !(0.0..1.0).contains(&x) {
+                return Err(at(
+                    f.span(),
+                    format!("test_fraction: must be in [0, 1), got {x}"),
+                ));
+            }
+            x
+        }
+        None => defaults::TEST_FRACTION,
+    };
+    let head = head(&raw, at)?;
+    let bias_initializer = bias_initializer(&raw.bias_initializer, at)?;
+    let target = match &raw.target {
+        Some(t) => target(t, at)?,
+        None => Target {
+            train_loss: None,
+            train_acc: Some(defaults::TARGET_TRAIN_ACC),
+        },
+    };
+
+    let datasets = named_axis(&raw.dataset, "dataset", defaults::DATASET, at, |v| {
+        dataset(v, dir)
+    })?;
+    let initializers = named_axis(
+        &raw.initializer,
+        "initializer",
+        defaults::INITIALIZER,
+        at,
+        |v| Initializer::parse(to_params("initializer", v)?),
+    )?;
+    let activations = named_axis(
+        &raw.activation,
+        "activation",
+        defaults::ACTIVATION,
+        at,
+        |v| Activation::parse(to_params("activation", v)?),
+    )?;
+    let optimizers = named_axis(&raw.optimizer, "optimizer", defaults::OPTIMIZER, at, |v| {
+        Optimizer::parse(to_params("optimizer", v)?)
+    })?;
+    let depths = int_axis(&raw.depth, "depth", defaults::DEPTH, 1024, at)?;
+    let widths = int_axis(&raw.width, "width", defaults::WIDTH, 65_536, at)?;
+    let gains = gains(&raw.gain, at)?;
+    let spec = Spec {
+        name,
+        description: raw.description.unwrap_or_default(),
+        seed,
+        replicates,
+        epochs,
+        batch_size,
+        test_fraction,
+        head,
+        bias_initializer,
+        target,
+        early_stop: raw.early_stop.unwrap_or(defaults::EARLY_STOP),
+        figures: raw.figures.unwrap_or(defaults::FIGURES),
+        weights_max_params,
+        record_layers: raw.record_layers.unwrap_or(defaults::RECORD_LAYERS),
+        datasets,
+        initializers,
+        depths,
+        widths,
+        activations,
+        gains,
+        optimizers,
+        text: String::new(),
+        dir: PathBuf::new(),
+    };
+    let n = spec.trial_count();
+    if n > defaults::MAX_TRIALS {
+        return Err(Error::Input(format!(
+            "the grid has {n} trials, more than the limit of {}; shorten an axis or split the study",
+            defaults::MAX_TRIALS
+        )));
+    }
+    Ok(spec)
+}
+
+/// The name becomes the results folder's name, so it is kept to portable characters.
+fn name(raw: &Option<Spanned<String>>, default_name: &str, at: At) -> Result<String> {
+    let Some(n) = raw else {
+        return Ok(default_name.to_string());
+    };
+    let s = n.get_ref();
+    let ok = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if !ok || s.starts_with('.') {
+        return Err(at(
+            n.span(),
+            format!("name: `{s}` must be non-empty and use only letters, digits, '-', '_' and '.' (it names the results folder)"),
+        ));
+    }
+    Ok(s.clone())
+}
+
+/// Loss and output activation, checked as a pair; an error points at whichever was given.
+fn head(raw: &Raw, at: At) -> Result<Head> {
+    let word = |v: &Option<Spanned<String>>, default: &str| -> (String, std::ops::Range<usize>) {
+        match v {
+            Some(s) => (s.get_ref().clone(), s.span()),
+            None => (default.to_string(), 0..0),
+        }
+    };
+    let (loss, loss_span) = word(&raw.loss, defaults::LOSS);
+    let loss = Loss::parse(&loss).map_err(|e| at(loss_span.clone(), format!("loss: {e}")))?;
+    let (out, out_span) = word(&raw.output_activation, defaults::OUTPUT_ACTIVATION);
+    let out = OutputActivation::parse(&out)
+        .map_err(|e| at(out_span.clone(), format!("output_activation: {e}")))?;
+    Head::new(out, loss).map_err(|e| {
+        let span = if raw.output_activation.is_some() {
+            out_span
+        } else {
+            loss_span
+        };
+        at(span, e)
+    })
+}
+
+fn bias_initializer(raw: &Option<Spanned<toml::Value>>, at: At) -> Result<Initializer> {
+    let Some(v) = raw else {
+        return Ok(
+            Initializer::parse(Params::new("initializer", defaults::BIAS_INITIALIZER))
+                .expect("default parses"),
+        );
+    };
+    let p = to_params("initializer", v.get_ref())
+        .map_err(|e| at(v.span(), format!("bias_initializer: {e}")))?;
+    let init = Initializer::parse(p).map_err(|e| at(v.span(), format!("bias_initializer: {e}")))?;
+    init.check_bias()
+        .map_err(|e| at(v.span(), format!("bias_initializer: {e}")))?;
+    Ok(init)
+}
+
+fn target(t: &Spanned<RawTarget>, at: At) -> Result<Target> {
+    let rt = t.get_ref();
+    let train_loss = match &rt.train_loss {
+        Some(v) if *v.get_ref() < 0.0 || !v.get_ref().is_finite() => {
+            return Err(at(
+                v.span(),
+                format!("target.train_loss: must be ≥ 0, got {}", v.get_ref()),
+            ));
+        }
+        v => v.as_ref().map(|v| *v.get_ref()),
+    };
+    let train_acc = match &rt.train_acc {
+        Some(v) if !(*v.get_ref() > 0.0 && *v.get_ref() <= 1.0) => {
+            return Err(at(
+                v.span(),
+                format!("target.train_acc: must be in (0, 1], got {}", v.get_ref()),
+            ));
+        }
+        v => v.as_ref().map(|v| *v.get_ref()),
+    };
+    if train_loss.is_none() && train_acc.is_none() {
+        return Err(at(
+            t.span(),
+            "target: give train_loss, train_acc or both".to_string(),
+        ));
+    }
+    Ok(Target {
+        train_loss,
+        train_acc,
+    })
+}
