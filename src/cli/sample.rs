@@ -1,0 +1,67 @@
+//! `initbench sample`: draw one initial weight matrix and print its moments.
+
+use std::io::Write;
+
+use crate::error::{Error, Result};
+use crate::init::{Initializer, Layout};
+use crate::params::{Params, Value};
+
+use super::args::SampleArgs;
+
+pub(super) fn sample(args: &SampleArgs) -> Result<()> {
+    let layout = match args.layout.as_str() {
+        "in-out" => Layout::InOut,
+        "out-in" => Layout::OutIn,
+        other => {
+            return Err(Error::Input(format!(
+                "--layout: expected in-out or out-in, got `{other}`"
+            )))
+        }
+    };
+    if args.fan_in == 0 || args.fan_out == 0 {
+        return Err(Error::Input(
+            "--fan-in and --fan-out must be at least 1".into(),
+        ));
+    }
+    let mut p = Params::new("initializer", args.name.clone());
+    for kv in &args.params {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| Error::Input(format!("--param: expected KEY=VALUE, got `{kv}`")))?;
+        let value = match v {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => v
+                .parse::<f64>()
+                .map(Value::Num)
+                .unwrap_or(Value::Str(v.to_string())),
+        };
+        p = p.with(k, value);
+    }
+    let init = Initializer::parse(p).map_err(Error::Input)?;
+    if init.is_data_dependent() {
+        return Err(Error::Input(format!(
+            "`{}` depends on data; `sample` prints its data-free start (orthogonal) only through `orthogonal`",
+            init.label()
+        )));
+    }
+    let n = args.n.unwrap_or(args.fan_in * args.fan_out);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut written = 0usize;
+    let mut matrix = 0u64;
+    while written < n {
+        let mut r = crate::rng::stream(args.seed, matrix);
+        for v in init.sample(args.fan_in, args.fan_out, layout, args.gain, &mut r) {
+            if written == n {
+                break;
+            }
+            if writeln!(out, "{v}").is_err() {
+                return Ok(()); // the reader went away (e.g. `| head`)
+            }
+            written += 1;
+        }
+        matrix += 1;
+    }
+    let _ = out.flush();
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! Training a spec, and splitting one over a Slurm array.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::plan::shard::Shard;
+use crate::plan::Plan;
+use crate::run::{self, Options};
+
+use super::args::{RunArgs, SlurmArgs};
+use super::{count, load_spec, print_out};
+
+pub(super) fn run_spec(args: RunArgs) -> Result<()> {
+    let threads = match args.threads {
+        Some(0) => return Err(Error::Input("--threads must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    if args.max_cohort == Some(0) {
+        return Err(Error::Input("--max-cohort must be at least 1".into()));
+    }
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(Error::Input)?;
+    let spec = load_spec(&args.spec)?;
+    let plan = Plan::new(spec)?;
+    eprintln!(
+        "{}: {} trials in {} on {}{}",
+        plan.spec.name,
+        plan.trials.len(),
+        count(plan.cohorts.len(), "cohort"),
+        count(threads, "thread"),
+        shard.map_or(String::new(), |s| format!(", shard {s}"))
+    );
+    let opts = Options {
+        out: args.out,
+        threads,
+        max_cohort: args.max_cohort,
+        progress: std::io::stderr().is_terminal(),
+        shard,
+    };
+    let report = run::run(&plan, Some(&args.spec), &opts)?;
+    let (summary, written) = run::finish(&report.dir, threads)?;
+    print_out(&format!(
+        "{}\n{} trials trained in {:.2} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, {}manifest.json)\n{}\n",
+        crate::analyze::summary::table(&summary.cells, 40),
+        report.trained,
+        report.seconds,
+        if report.resumed > 0 { format!(" ({} were already recorded)", report.resumed) } else { String::new() },
+        report.dir.display(),
+        if plan.spec.record_layers { "layers.csv, " } else { "" },
+        match written {
+            Some(w) => format!("Report: {}", w.markdown.display()),
+            None => "No figures (the spec says figures = false).".to_string(),
+        }
+    ));
+    Ok(())
+}
+
+pub(super) fn slurm(args: &SlurmArgs) -> Result<()> {
+    let plan = Plan::new(load_spec(&args.spec)?)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(format!("{}-slurm", plan.spec.name)));
+    let req = crate::slurm::Request {
+        shards: args.shards,
+        partition: args.partition.clone(),
+        time: args.time.clone(),
+        cpus: args.cpus,
+    };
+    let scripts = crate::slurm::write(&plan, &args.spec, &req, &dir)?;
+    print_out(&format!(
+        "Wrote run.sbatch (an array of {} shards), merge.sbatch and submit.sh in {}/\nSubmit with: {}\n",
+        args.shards,
+        scripts.dir.display(),
+        scripts.submit.display()
+    ));
+    Ok(())
+}
