@@ -16,7 +16,6 @@ use std::path::Path;
 use super::grid::Tally;
 use super::trials::{CellTrials, Setting};
 use crate::error::Result;
-use crate::init::{FanMode, Initializer};
 use crate::model::Activation;
 use crate::record::Manifest;
 use crate::spec::Spec;
@@ -49,33 +48,6 @@ impl Sweep {
     }
 }
 
-/// σ_w² · fan_in / gain²: the weight variance of a fan-in variance-scaling initializer.
-pub fn weight_scale(init: &Initializer) -> Option<f64> {
-    match *init {
-        Initializer::VarianceScaling {
-            scale,
-            mode: FanMode::FanIn,
-            ..
-        } => Some(scale),
-        Initializer::LecunNormal | Initializer::LecunUniform => Some(1.0),
-        Initializer::HeNormal | Initializer::HeUniform => Some(2.0),
-        _ => None,
-    }
-}
-
-/// The variance of a bias drawn by `init` (before the gain), when it is zero-mean i.i.d.
-pub fn bias_variance(init: &Initializer) -> Option<f64> {
-    match *init {
-        Initializer::Zeros => Some(0.0),
-        Initializer::Constant { value: 0.0 } => Some(0.0),
-        Initializer::RandomNormal { mean: 0.0, stddev } => Some(stddev * stddev),
-        Initializer::RandomUniform { minval, maxval } if minval == -maxval => {
-            Some(maxval * maxval / 3.0)
-        }
-        _ => None,
-    }
-}
-
 /// Whether `spec` is an edge-of-chaos sweep (see the module documentation).
 pub fn sweep_of(spec: &Spec) -> Option<Sweep> {
     let activations: Vec<(String, Activation)> = spec
@@ -87,11 +59,11 @@ pub fn sweep_of(spec: &Spec) -> Option<Sweep> {
     if activations.is_empty() || spec.depths.len() < 2 {
         return None;
     }
-    let bias = bias_variance(&spec.bias_initializer)?;
+    let bias = spec.bias_initializer.bias_variance()?;
     let mut settings = Vec::new();
     let mut sigma_b2: Option<f64> = None;
     for init in &spec.initializers {
-        let scale = weight_scale(init)?;
+        let scale = init.fan_in_scale()?;
         for &g in &spec.gains {
             let b = bias * g * g;
             if sigma_b2.is_some_and(|s| (s - b).abs() > 1e-12 * s.max(1e-300)) {

@@ -150,4 +150,33 @@ impl Initializer {
             I::Sparse { sparsity, std } => Kind::Sparse { sparsity, std },
         }
     }
+    /// Weight variance × fan_in for a fan-in variance-scaling initializer (Keras
+    /// `variance_scaling` with `mode = "fan_in"`, LeCun's, He's): the σ_w² of mean-field
+    /// theory at gain 1. `None` for every other initializer.
+    pub fn fan_in_scale(&self) -> Option<f64> {
+        match *self {
+            Initializer::VarianceScaling {
+                scale,
+                mode: FanMode::FanIn,
+                ..
+            } => Some(scale),
+            Initializer::LecunNormal | Initializer::LecunUniform => Some(1.0),
+            Initializer::HeNormal | Initializer::HeUniform => Some(2.0),
+            _ => None,
+        }
+    }
+
+    /// The variance of a bias drawn by this initializer (before the gain), when it is
+    /// zero-mean i.i.d.: the σ_b² of mean-field theory at gain 1.
+    pub fn bias_variance(&self) -> Option<f64> {
+        match *self {
+            Initializer::Zeros => Some(0.0),
+            Initializer::Constant { value: 0.0 } => Some(0.0),
+            Initializer::RandomNormal { mean: 0.0, stddev } => Some(stddev * stddev),
+            Initializer::RandomUniform { minval, maxval } if minval == -maxval => {
+                Some(maxval * maxval / 3.0)
+            }
+            _ => None,
+        }
+    }
 }
