@@ -6,14 +6,14 @@
 #
 #   scripts/compare-peers.sh [PEERS_DIR] [ROUNDS]
 #
-# PEERS_DIR holds the peers' scripts (w1_numpy.py, w1_jax.py, w2_jax.py, w2_torch.py; in the
-# development tree they are ../shared/peers). Their Python environment is made in
+# PEERS_DIR holds the peers' scripts (w1_numpy.py, w1_jax.py, w2_jax.py, w2_torch.py), given as
+# the first argument or $PEERS_DIR. Their Python environment is made in
 # $PEERS_VENV (default ~/.peers-venv) from PyPI when missing: numpy, scipy, scikit-learn,
 # threadpoolctl and jax (~0.7 GB). PyTorch is used only if that environment already has it
 # (`$PEERS_VENV/bin/pip install torch`: PyPI's Linux wheel brings CUDA libraries, ~5 GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PEERS=$(cd "${1:-${PEERS_DIR:-../shared/peers}}" && pwd) || {
+PEERS=$(cd "${1:-${PEERS_DIR:?pass the peers folder as the first argument or PEERS_DIR}}" && pwd) || {
     echo "compare-peers: no peers folder; pass it as the first argument" >&2
     exit 2
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end test of `initbench slurm` against a real single-node Slurm (22.05, Debian packages),
-# set up as described in ../shared/SLURM.md: install, start munge, slurmctld and slurmd, run
+# set up by this script: install, start munge, slurmctld and slurmd, run
 # experiments/smoke.toml as an array of 4 shards plus the merge job, and check that the merged
 # trials.csv and curves.csv are byte for byte those of a plain local run.
 #
@@ -104,7 +104,7 @@ node=$(grep -o 'CPUs=[0-9]* \|SocketsPerBoard=[0-9]* \|CoresPerSocket=[0-9]* \|T
 [ -n "$mem" ] && [ -n "$node" ] || skip "slurmd -C printed no node description: $cpu_line"
 mem=$((mem * 9 / 10))
 cat >"$CONF" <<EOF
-$MARK (see shared/SLURM.md); rewritten on every run.
+$MARK; rewritten on every run.
 ClusterName=local
 SlurmctldHost=$host
 SlurmUser=root

@@ -1,7 +1,7 @@
 //! Seeded random streams and the few distributions built on them.
 //!
 //! Every random number in initbench comes from here, so that a trial's result depends only on
-//! its seeds. candle's own CPU generator cannot be seeded (`../shared/CANDLE-NOTES.md`), so all
+//! its seeds. candle's own CPU generator cannot be seeded, so all
 //! sampling happens on the host. The transforms below are written out rather than taken from
 //! `rand_distr`, whose algorithms may change between releases: results must stay the same bytes
 //! for as long as this code does.
