@@ -36,6 +36,8 @@ pub struct Options {
     pub progress: bool,
     /// Run only this shard of the plan.
     pub shard: Option<Shard>,
+    /// Delete the results already in the folder first.
+    pub fresh: bool,
 }
 
 /// What a finished run reports back.
@@ -69,6 +71,9 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
         .clone()
         .unwrap_or_else(|| default_dir(plan, opts.shard));
     let mut manifest = Manifest::new(plan, spec_file, opts.shard, threads);
+    if opts.fresh {
+        record::clear_dir(&dir)?;
+    }
     let old = record::prepare_dir(&dir, &manifest)?;
     let _lock = Lock::acquire(&dir)?;
     if let Some(old) = old {

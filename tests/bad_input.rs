@@ -167,6 +167,46 @@ fn bad_flags_are_usage_errors() {
         &["run", "spec.toml", "--threads", "0"][..],
         &["run", "spec.toml", "--max-cohort", "0"],
         &["run", "spec.toml", "--threads", "two"],
+        &["run", "spec.toml", "--threads", "5000"],
+        &[
+            "sample",
+            "he_normal",
+            "--fan-in",
+            "2",
+            "--fan-out",
+            "3",
+            "--gain",
+            "nan",
+        ],
+        &[
+            "sample",
+            "he_normal",
+            "--fan-in",
+            "2",
+            "--fan-out",
+            "3",
+            "--gain",
+            "inf",
+        ],
+        &[
+            "sample",
+            "he_normal",
+            "--fan-in",
+            "2",
+            "--fan-out",
+            "3",
+            "--gain",
+            "0",
+        ],
+        &[
+            "sample",
+            "he_normal",
+            "--fan-in",
+            "2",
+            "--fan-out",
+            "3",
+            "--gain=-1",
+        ],
         &["frobnicate"],
         &["sample", "he_normal", "--fan-in", "0", "--fan-out", "3"],
         &["sample", "he_nurmal", "--fan-in", "2", "--fan-out", "3"],
@@ -202,4 +242,23 @@ fn a_grid_too_large_to_count_is_refused_not_a_crash() {
     let r = s.run(&["plan", "spec.toml"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("more than the limit"), "{}", r.stderr);
+}
+
+#[test]
+fn reading_a_folder_that_holds_no_results_is_bad_input() {
+    let s = Scratch::new("nofolder");
+    s.write("empty/notes.txt", "not results");
+    for dir in ["nowhere", "empty"] {
+        for cmd in ["summarize", "report", "regions"] {
+            let r = s.run(&[cmd, dir]);
+            assert_eq!(r.code, 2, "{cmd} {dir}: {}", r.stderr);
+            assert!(
+                r.stderr.contains("no manifest.json"),
+                "{cmd} {dir}: {}",
+                r.stderr
+            );
+        }
+    }
+    assert!(!s.path("nowhere").exists());
+    assert_eq!(s.read("empty/notes.txt"), "not results");
 }

@@ -301,3 +301,50 @@ fn write_failures_are_clear_errors_that_keep_what_was_written() {
         r.stderr
     );
 }
+
+#[test]
+fn a_changed_data_file_is_refused_or_started_afresh() {
+    let s = Scratch::new("data-change");
+    let rows = |flip: bool| {
+        let mut t = String::from("a,b,label\n");
+        for i in 0..24 {
+            let (a, b) = ((i % 5) as f64, (i % 7) as f64);
+            let y = ((a + b > 5.0) != flip) as u8;
+            t.push_str(&format!("{a},{b},{y}\n"));
+        }
+        t
+    };
+    s.write("d.csv", &rows(false));
+    s.write(
+        "spec.toml",
+        "name = \"data\"\nepochs = 5\nfigures = false\ndataset = [{ csv = \"d.csv\" }]\ninitializer = [\"zeros\", \"he_normal\"]\n",
+    );
+    s.run(&["run", "spec.toml", "--out", "a"]).ok();
+    let manifest = s.read("a/manifest.json");
+    assert!(manifest.contains("\"data_sha256\""), "{manifest}");
+    let trials = s.read("a/trials.csv");
+
+    // The same bytes resume (nothing to train); edited bytes are refused, naming the file.
+    s.run(&["run", "spec.toml", "--out", "a"]).ok();
+    s.write("d.csv", &rows(true));
+    let r = s.run(&["run", "spec.toml", "--out", "a"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("d.csv")
+            && r.stderr.contains("has changed")
+            && r.stderr.contains("--fresh"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        s.read("a/trials.csv"),
+        trials,
+        "a refused run leaves the folder alone"
+    );
+
+    // --fresh trains everything again on the new data: the bytes of a run in a new folder.
+    s.run(&["run", "spec.toml", "--out", "a", "--fresh"]).ok();
+    s.run(&["run", "spec.toml", "--out", "b"]).ok();
+    files_equal(&s, "a", "b");
+    assert_ne!(s.read("a/trials.csv"), trials);
+}

@@ -128,6 +128,10 @@ pub(super) struct RunArgs {
     /// Run only shard K of N (1 ≤ K ≤ N), e.g. --shard 2/4; merge the shards with `merge`
     #[arg(long, value_name = "K/N")]
     pub(super) shard: Option<String>,
+    /// Discard the results already in the folder (e.g. after a data file changed) and train
+    /// every trial again
+    #[arg(long)]
+    pub(super) fresh: bool,
 }
 
 #[derive(Args, Debug)]

@@ -32,6 +32,7 @@ pub fn main() -> Result<()> {
             threads: None,
             max_cohort: None,
             shard: None,
+            fresh: false,
         }),
         Some(Command::Run(args)) => train::run_spec(args),
         Some(Command::Plan { spec }) => inspect::plan(&spec),

@@ -23,6 +23,13 @@ pub(super) fn sample(args: &SampleArgs) -> Result<()> {
             "--fan-in and --fan-out must be at least 1".into(),
         ));
     }
+    // The same rule as a spec's `gain` axis.
+    if !(args.gain > 0.0 && args.gain.is_finite()) {
+        return Err(Error::Input(format!(
+            "--gain: must be > 0 and finite, got {} (use the zeros initializer for all-zero weights)",
+            args.gain
+        )));
+    }
     let mut p = Params::new("initializer", args.name.clone());
     for kv in &args.params {
         let (k, v) = kv

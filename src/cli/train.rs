@@ -11,9 +11,16 @@ use crate::run::{self, Options};
 use super::args::{RunArgs, SlurmArgs};
 use super::{count, load_spec, print_out};
 
+/// Far more than any machine's cores: a bound against typos such as `--threads 5000`.
+const MAX_THREADS: usize = 1024;
+
 pub(super) fn run_spec(args: RunArgs) -> Result<()> {
     let threads = match args.threads {
-        Some(0) => return Err(Error::Input("--threads must be at least 1".into())),
+        Some(n) if !(1..=MAX_THREADS).contains(&n) => {
+            return Err(Error::Input(format!(
+                "--threads must be between 1 and {MAX_THREADS}, got {n}"
+            )))
+        }
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
@@ -28,6 +35,8 @@ pub(super) fn run_spec(args: RunArgs) -> Result<()> {
         .map_err(Error::Input)?;
     let spec = load_spec(&args.spec)?;
     let plan = Plan::new(spec)?;
+    // More threads than trials would only wait; results do not depend on the count.
+    let threads = threads.min(plan.trials.len().max(1));
     eprintln!(
         "{}: {} trials in {} on {}{}",
         plan.spec.name,
@@ -42,6 +51,7 @@ pub(super) fn run_spec(args: RunArgs) -> Result<()> {
         max_cohort: args.max_cohort,
         progress: std::io::stderr().is_terminal(),
         shard,
+        fresh: args.fresh,
     };
     let report = run::run(&plan, Some(&args.spec), &opts)?;
     let (summary, written) = run::finish(&report.dir, threads)?;

@@ -7,16 +7,22 @@
 //! 10,000-row file should not have to search for it.
 
 use super::{DataError, Dataset};
+use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Reads a user's CSV file; `label` names the label column.
-pub(super) fn read_file(path: &Path, label: &str) -> Result<Dataset, DataError> {
+/// Reads and parses a user's CSV file; returns it with the SHA-256 (hex) of its bytes.
+pub(super) fn read_file(path: &Path, label: &str) -> Result<(Dataset, String), DataError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|reason| DataError::Read {
         path: file.clone(),
         reason,
     })?;
-    parse(&bytes, &file, label)
+    let hash = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((parse(&bytes, &file, label)?, hash))
 }
 
 /// Parses CSV text; `file` is the name used in error messages.
@@ -221,7 +227,20 @@ mod tests {
 
     fn read(contents: &str, label: &str) -> (Result<Dataset, DataError>, String) {
         let t = Temp::new(contents.as_bytes());
-        (read_file(&t.0, label), t.name())
+        (read_file(&t.0, label).map(|(d, _)| d), t.name())
+    }
+
+    #[test]
+    fn the_hash_is_the_sha256_of_the_file_bytes() {
+        // sha256("x,label\n1,0\n2,1\n") from coreutils' sha256sum; one byte more changes it.
+        let t = Temp::new(b"x,label\n1,0\n2,1\n");
+        let (_, hash) = read_file(&t.0, "label").unwrap();
+        assert_eq!(
+            hash,
+            "c8dd8d3496a111c5b9d344145ae2f555544109419106bc5fc0447d225c4edae2"
+        );
+        let u = Temp::new(b"x,label\n1,0\n2,1\n\n");
+        assert_ne!(read_file(&u.0, "label").unwrap().1, hash);
     }
 
     /// Reads `contents`, expects an error, and checks that it names the file and `parts`.

@@ -83,6 +83,21 @@ impl DatasetSpec {
 
     /// Loads or generates the whole data set. `seed` is used only when `is_random()`.
     pub fn load(&self, seed: u64) -> Result<Dataset, DataError> {
+        self.load_hashed(seed).map(|(data, _)| data)
+    }
+
+    /// [`load`](Self::load), with the SHA-256 of the bytes parsed when the set is a user file:
+    /// the file is part of the experiment's identity, and hashing the bytes that were read (not
+    /// the file a second time) leaves no window for an edit in between.
+    pub fn load_hashed(&self, seed: u64) -> Result<(Dataset, Option<String>), DataError> {
+        if let DatasetSpec::Csv { path, label } = self {
+            let (data, hash) = csv_file::read_file(path, label)?;
+            return Ok((data, Some(hash)));
+        }
+        Ok((self.load_builtin(seed)?, None))
+    }
+
+    fn load_builtin(&self, seed: u64) -> Result<Dataset, DataError> {
         self.check().map_err(|message| DataError::Invalid {
             dataset: self.label(),
             message,
@@ -106,7 +121,7 @@ impl DatasetSpec {
             DatasetSpec::BreastCancer => shipped::load(shipped::Shipped::BreastCancer)?,
             DatasetSpec::Digits => shipped::load(shipped::Shipped::Digits)?,
             DatasetSpec::Mnist5k => shipped::load(shipped::Shipped::Mnist5k)?,
-            DatasetSpec::Csv { path, label } => csv_file::read_file(path, label)?,
+            DatasetSpec::Csv { .. } => unreachable!("user files are read by load_hashed"),
         })
     }
 }

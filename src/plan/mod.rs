@@ -69,6 +69,8 @@ struct Loaded {
     n_train: usize,
     /// Does the split or batch order depend on the replicate?
     per_replicate: bool,
+    /// SHA-256 of a user file's bytes.
+    sha256: Option<String>,
 }
 
 pub struct Plan {
@@ -153,6 +155,22 @@ impl Plan {
     /// last: the fused kernel trains blocks of `unit` networks, so a chunk of any other size
     /// pads a block. Results do not depend on the chunking; it only balances work across
     /// threads and bounds memory.
+    /// The SHA-256 of each user data file, keyed by its path: what the manifest records and
+    /// the spec hash covers, so results never mix two versions of a file.
+    pub fn data_hashes(&self) -> std::collections::BTreeMap<String, String> {
+        self.spec
+            .datasets
+            .iter()
+            .zip(&self.loaded)
+            .filter_map(|(ds, l)| match (ds, &l.sha256) {
+                (DatasetSpec::Csv { path, .. }, Some(h)) => {
+                    Some((path.display().to_string(), h.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn chunks(&self, max: usize, unit: usize, wanted: &dyn Fn(usize) -> bool) -> Vec<Chunk> {
         let unit = unit.max(1);
         let max_units = (max / unit).max(1);
@@ -274,8 +292,8 @@ pub fn replicate_seed(experiment_seed: u64, r: u32) -> u64 {
 
 fn load(spec: &Spec, ds: &DatasetSpec) -> Result<Loaded> {
     let seed0 = replicate_seed(spec.seed, 0);
-    let data = ds
-        .load(rng::derive(seed0, GENERATE))
+    let (data, sha256) = ds
+        .load_hashed(rng::derive(seed0, GENERATE))
         .map_err(|e| Error::Input(e.to_string()))?;
     // Split once now so that unusable data fails before any output exists.
     let split = data::split(ds, &data, spec.test_fraction, rng::derive(seed0, SPLIT))
@@ -290,6 +308,7 @@ fn load(spec: &Spec, ds: &DatasetSpec) -> Result<Loaded> {
         classes: data.classes,
         data: if ds.is_random() { None } else { Some(data) },
         per_replicate,
+        sha256,
     })
 }
 

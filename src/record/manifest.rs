@@ -15,7 +15,8 @@ pub struct Manifest {
     pub initbench_version: String,
     /// The commit the binary was built from, when the build could tell.
     pub git_commit: Option<String>,
-    /// SHA-256 of the resolved spec's JSON: equal hashes mean equal experiments.
+    /// SHA-256 of the resolved spec's JSON (with `data_sha256`, the SHA-256 of each user data
+    /// file): equal hashes mean equal experiments.
     pub spec_hash: String,
     pub spec_file: Option<String>,
     pub spec: serde_json::Value,
@@ -43,7 +44,13 @@ impl Manifest {
         shard: Option<Shard>,
         threads: usize,
     ) -> Self {
-        let spec = plan.spec.to_json();
+        let mut spec = plan.spec.to_json();
+        // Only with user files, so the resolved spec (and hash) of every other spec stays as
+        // it was and their folders still resume.
+        let data = plan.data_hashes();
+        if !data.is_empty() {
+            spec["data_sha256"] = serde_json::json!(data);
+        }
         let mut replicate_seeds: Vec<u64> = plan.trials.iter().map(|t| t.seed).collect();
         replicate_seeds.dedup();
         replicate_seeds.truncate(plan.spec.replicates as usize);
@@ -73,7 +80,18 @@ impl Manifest {
     }
 
     pub fn read(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            // A folder that is not a results folder is the user's mistake, not a failure.
+            if e.kind() == std::io::ErrorKind::NotFound {
+                let dir = path.parent().unwrap_or(Path::new("."));
+                Error::Input(format!(
+                    "{}: no manifest.json; not an initbench results folder",
+                    dir.display()
+                ))
+            } else {
+                Error::io(path, e)
+            }
+        })?;
         serde_json::from_str(&text).map_err(|e| {
             Error::Input(format!(
                 "{}: not an initbench manifest: {e}",

@@ -18,6 +18,56 @@ pub use writer::{Finished, Recorder, Rendered};
 
 use crate::error::{Error, Result};
 
+/// Empties a results folder for `--fresh`: only one that holds an initbench manifest (so a
+/// mistyped `--out` cannot delete someone's folder), and only while no other run holds its lock.
+pub fn clear_dir(dir: &Path) -> Result<()> {
+    if !dir.join("manifest.json").is_file() {
+        return Ok(());
+    }
+    let _lock = lock::Lock::acquire(dir)?;
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        if entry.file_name() == lock::NAME {
+            continue;
+        }
+        let path = entry.path();
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Names the user data file whose content differs between two manifests of the same spec.
+fn changed_data(old: &Manifest, new: &Manifest) -> Option<String> {
+    let without = |m: &Manifest| {
+        let mut s = m.spec.clone();
+        s.as_object_mut().map(|o| o.remove("data_sha256"));
+        s
+    };
+    if without(old) != without(new) {
+        return None;
+    }
+    let hashes = |m: &Manifest| m.spec.get("data_sha256").cloned().unwrap_or_default();
+    let (before, now) = (hashes(old), hashes(new));
+    let now = now.as_object()?;
+    now.iter().find_map(|(path, hash)| {
+        let was = before.get(path).and_then(|h| h.as_str());
+        let hash = hash.as_str().unwrap_or_default();
+        (was != Some(hash)).then(|| match was {
+            Some(was) => format!(
+                "data file `{path}` has changed (sha256 {}… then, {}… now)",
+                &was[..12.min(was.len())],
+                &hash[..12.min(hash.len())]
+            ),
+            None => format!("data file `{path}` was not hashed"),
+        })
+    })
+}
+
 /// Makes `dir` ready for a run described by `manifest` and returns the manifest already there,
 /// if any. A folder holding results of another spec (or another shard) is refused rather than
 /// overwritten; one holding this spec's results is resumed.
@@ -32,6 +82,12 @@ pub fn prepare_dir(dir: &Path, manifest: &Manifest) -> Result<Option<Manifest>> 
     if path.exists() {
         let old = Manifest::read(&path)?;
         if old.spec_hash != manifest.spec_hash {
+            if let Some(changed) = changed_data(&old, manifest) {
+                return Err(Error::Input(format!(
+                    "{}: {changed} since these results were recorded; restore it, pass --out to write elsewhere, or pass --fresh to discard these results and start again",
+                    dir.display()
+                )));
+            }
             return Err(Error::Input(format!(
                 "{} holds results of a different spec (spec_hash {}…); pass --out to write elsewhere, or delete the folder",
                 dir.display(),
