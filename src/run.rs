@@ -161,7 +161,7 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
 
 /// Everything a finished run ends with: the summary, the weight-space map (for sweeps of at
 /// least 4 and at most [`regions::AUTO_MAX_TRIALS`] trials) and, unless the spec says
-/// `figures = false`, the report. The summary and the map are independent and run side by
+/// `figures = false` or the folder holds no trials, the report. The summary and the map are independent and run side by
 /// side on `threads` threads (the summary's cells in parallel too); every result is the same
 /// on any number of threads.
 pub fn finish(dir: &Path, threads: usize) -> Result<(Summary, Option<crate::report::Report>)> {
@@ -181,25 +181,28 @@ pub fn finish(dir: &Path, threads: usize) -> Result<(Summary, Option<crate::repo
     });
     let summary = summary?;
     mapped?;
-    if folder.manifest.spec["figures"].as_bool() == Some(false) {
+    // An empty shard (more shards than work) is a valid, empty result: nothing to draw.
+    if folder.manifest.spec["figures"].as_bool() == Some(false) || trials == 0 {
         return Ok((summary, None));
     }
     let report = crate::report::render(dir, &Analysis::new(&folder)?)?;
     Ok((summary, Some(report)))
 }
 
-/// `initbench summarize`: writes `summary.csv` and `comparisons.csv` for the results in `dir`
+/// `initbench summarize`: checks the folder as a whole ([`record::check`]), then writes `summary.csv` and `comparisons.csv` for the results in `dir`
 /// on `threads` threads (the same results on any number).
 pub fn summarize(dir: &Path, threads: usize) -> Result<Summary> {
+    record::check::check(dir)?;
     let folder = Folder::read(dir)?;
     let summary = analyze::pool(threads)?.install(|| Summary::new(&folder));
     summary.write(dir)?;
     Ok(summary)
 }
 
-/// `initbench report`: the report of the results in `dir`, from what is there (the map too,
-/// if one was made); nothing else is rewritten.
+/// `initbench report`: checks the folder as a whole, then renders the report of the results
+/// in `dir` from what is there (the map too, if one was made); nothing else is rewritten.
 pub fn report(dir: &Path) -> Result<crate::report::Report> {
+    record::check::check(dir)?;
     let folder = Folder::read(dir)?;
     crate::report::render(dir, &Analysis::new(&folder)?)
 }

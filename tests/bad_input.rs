@@ -262,3 +262,21 @@ fn reading_a_folder_that_holds_no_results_is_bad_input() {
     assert!(!s.path("nowhere").exists());
     assert_eq!(s.read("empty/notes.txt"), "not results");
 }
+
+#[test]
+fn a_name_too_long_for_a_folder_is_refused_before_anything_is_written() {
+    let s = Scratch::new("longname");
+    let long = "a".repeat(300);
+    s.write("spec.toml", &format!("name = \"{long}\"\n"));
+    let r = s.run(&["run", "spec.toml"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("spec.toml:1"), "{}", r.stderr);
+    assert!(r.stderr.contains("more than 100"), "{}", r.stderr);
+    // The file's own name stands in for a missing `name`.
+    let stem = "b".repeat(120);
+    s.write(&format!("{stem}.toml"), "epochs = 3\n");
+    let r = s.run(&["run", &format!("{stem}.toml")]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("shorter `name`"), "{}", r.stderr);
+    assert!(!s.path("results").exists());
+}

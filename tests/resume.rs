@@ -348,3 +348,140 @@ fn a_changed_data_file_is_refused_or_started_afresh() {
     files_equal(&s, "a", "b");
     assert_ne!(s.read("a/trials.csv"), trials);
 }
+
+#[test]
+fn readers_refuse_a_damaged_folder_naming_the_file_and_line() {
+    let s = Scratch::new("check");
+    s.write("spec.toml", SPEC);
+    let args = run_args("good");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    s.run(&args).ok();
+    let trials = s.read("good/trials.csv");
+    let lines: Vec<&str> = trials.lines().collect();
+    let status = lines[0].split(',').position(|c| c == "status").unwrap();
+    let with_line = |n: usize, line: &str| -> String {
+        let mut l = lines.clone();
+        l[n] = line;
+        l.iter().map(|l| format!("{l}\n")).collect()
+    };
+    let mut bad_status: Vec<&str> = lines[2].split(',').collect();
+    bad_status[status] = "convergd";
+    let bad_status = bad_status.join(",");
+    let unknown = format!("t0000000000000000{}", &lines[1][17..]);
+    let torn = &lines[2][..lines[2].len() / 2];
+    let curves = s.read("good/curves.csv");
+    let mut fewer_curves: Vec<&str> = curves.lines().collect();
+    fewer_curves.remove(4);
+    let fewer_curves: String = fewer_curves.iter().map(|l| format!("{l}\n")).collect();
+    let cases: Vec<(&str, &str, String, &[&str])> = vec![
+        (
+            "a trial row twice",
+            "trials.csv",
+            format!("{trials}{}\n", lines[5]),
+            &["trials.csv:50", "recorded twice (line 6 too)"],
+        ),
+        (
+            "an unknown trial id",
+            "trials.csv",
+            with_line(1, &unknown),
+            &[
+                "trials.csv:2",
+                "t0000000000000000",
+                "not in this folder's plan",
+            ],
+        ),
+        (
+            "an unknown status",
+            "trials.csv",
+            with_line(2, &bad_status),
+            &["trials.csv:3", "convergd"],
+        ),
+        (
+            "a torn row",
+            "trials.csv",
+            with_line(2, torn),
+            &["trials.csv:3", "fields where the header has"],
+        ),
+        (
+            "a cut-off last row",
+            "trials.csv",
+            trials.trim_end().to_string(),
+            &["trials.csv:49", "cut off"],
+        ),
+        (
+            "a missing trial",
+            "trials.csv",
+            lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != 7)
+                .map(|(_, l)| format!("{l}\n"))
+                .collect(),
+            &[
+                "trials.csv",
+                "says complete but 1 planned trial(s) have no row",
+            ],
+        ),
+        (
+            "missing curve rows",
+            "curves.csv",
+            fewer_curves,
+            &["curves.csv", "rows where it writes"],
+        ),
+        (
+            "a curve of no trial",
+            "curves.csv",
+            format!(
+                "{curves}t0000000000000001{}\n",
+                &curves.lines().nth(1).unwrap()[17..]
+            ),
+            &[
+                "curves.csv:",
+                "t0000000000000001",
+                "not in this folder's plan",
+            ],
+        ),
+    ];
+    for (what, file, text, says) in cases {
+        let _ = std::fs::remove_dir_all(s.path("d"));
+        for f in std::fs::read_dir(s.path("good")).unwrap() {
+            let f = f.unwrap();
+            if f.path().is_file() {
+                std::fs::create_dir_all(s.path("d")).unwrap();
+                std::fs::copy(f.path(), s.path("d").join(f.file_name())).unwrap();
+            }
+        }
+        std::fs::write(s.path(&format!("d/{file}")), &text).unwrap();
+        for cmd in ["summarize", "report", "regions"] {
+            let r = s.run(&[cmd, "d"]);
+            assert_eq!(r.code, 2, "{what}, {cmd}: {}", r.stderr);
+            for part in says {
+                assert!(
+                    r.stderr.contains(part),
+                    "{what}, {cmd}: no `{part}` in {}",
+                    r.stderr
+                );
+            }
+            assert!(!r.stderr.contains("UnequalLengths"), "{}", r.stderr);
+            assert_eq!(
+                s.read(&format!("d/{file}")),
+                text,
+                "{what}: {cmd} changed {file}"
+            );
+        }
+        if what == "a torn row" {
+            // `run` reads the same row the same way.
+            let r = s.run(&["run", "spec.toml", "--out", "d"]);
+            assert_eq!(r.code, 2, "{}", r.stderr);
+            assert!(
+                r.stderr.contains("trials.csv:3: the row has"),
+                "{}",
+                r.stderr
+            );
+        }
+    }
+    // The undamaged folder passes every reader.
+    for cmd in ["summarize", "report", "regions"] {
+        s.run(&[cmd, "good"]).ok();
+    }
+}

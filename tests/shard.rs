@@ -145,10 +145,10 @@ fn the_generated_slurm_scripts_run_shards_and_merge() {
         assert!(run.contains(want), "run.sbatch lacks {want}:\n{run}");
     }
     assert!(submit.contains("--dependency=afterok:"), "{submit}");
-    assert!(
-        merge.contains(" merge ") && merge.contains("smoke-shard-3-of-3"),
-        "{merge}"
-    );
+    let list = s.read("results/smoke-slurm/shards.txt");
+    assert!(merge.contains(" merge --list "), "{merge}");
+    assert_eq!(list.lines().count(), 3, "{list}");
+    assert!(list.lines().all(|l| l.contains("smoke-shard-")), "{list}");
     // Run them as Slurm would: each array task with its id, then the merge.
     for k in 1..=3 {
         let st = std::process::Command::new("bash")
@@ -181,4 +181,122 @@ fn the_generated_slurm_scripts_run_shards_and_merge() {
             "{f}"
         );
     }
+}
+
+#[test]
+fn more_shards_than_trials_give_empty_valid_shards() {
+    let s = Scratch::new("empty-shards");
+    s.write("smoke.toml", SMOKE);
+    let trials = s.run(&["plan", "smoke.toml"]).ok();
+    let n: usize = trials
+        .stdout
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let shards = n + 3;
+    let mut dirs = Vec::new();
+    for k in 1..=shards {
+        let dir = format!("s{k}");
+        s.run(&[
+            "run",
+            "smoke.toml",
+            "--shard",
+            &format!("{k}/{shards}"),
+            "--out",
+            &dir,
+        ])
+        .ok();
+        dirs.push(dir);
+    }
+    let empty = dirs
+        .iter()
+        .filter(|d| s.read(&format!("{d}/trials.csv")).lines().count() == 1);
+    assert!(empty.count() >= 3);
+    let mut args = vec!["merge", "--out", "m"];
+    args.extend(dirs.iter().map(String::as_str));
+    s.run(&args).ok();
+    s.run(&["run", "smoke.toml", "--out", "single"]).ok();
+    for f in MERGED {
+        assert!(
+            s.read(&format!("m/{f}")) == s.read(&format!("single/{f}")),
+            "{f}"
+        );
+    }
+    // `slurm` writes no more shards than trials, and says so.
+    let many = (n * 10).to_string();
+    let r = s.run(&["slurm", "smoke.toml", "--shards", &many]).ok();
+    assert!(
+        r.stderr.contains(&format!("writing {n} shards")),
+        "{}",
+        r.stderr
+    );
+    assert!(s
+        .read("results/smoke-slurm/run.sbatch")
+        .contains(&format!("--array=1-{n}\n")));
+}
+
+#[test]
+fn slurm_values_are_checked_and_paths_quoted() {
+    let s = Scratch::new("slurm-values");
+    s.write("smoke.toml", SMOKE);
+    for (flag, value) in [
+        ("--partition", "debug\nrm -rf ~"),
+        ("--partition", "a b"),
+        ("--partition", ""),
+        ("--time", "banana"),
+        ("--time", "1:2:3:4"),
+        ("--time", "2-"),
+        ("--cpus", "100000"),
+    ] {
+        let r = s.run(&["slurm", "smoke.toml", "--shards", "2", flag, value]);
+        assert_eq!(r.code, 2, "{flag} {value:?}: {}", r.stderr);
+        assert!(r.stderr.contains(flag), "{flag} {value:?}: {}", r.stderr);
+    }
+    assert!(!s.path("results").exists());
+    for time in [
+        "30",
+        "30:00",
+        "1:00:00",
+        "2-12",
+        "2-12:30",
+        "2-12:30:00",
+        "UNLIMITED",
+    ] {
+        s.run(&["slurm", "smoke.toml", "--shards", "2", "--time", time])
+            .ok();
+    }
+    // A folder whose name a shell would expand or split runs as written.
+    let odd = "it's $HOME `x` dir";
+    s.write(&format!("{odd}/smoke.toml"), SMOKE);
+    let r = std::process::Command::new(env!("CARGO_BIN_EXE_initbench"))
+        .args(["slurm", "smoke.toml", "--shards", "2", "--cpus", "1"])
+        .current_dir(s.path(odd))
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    for k in 1..=2 {
+        let st = std::process::Command::new("bash")
+            .arg(s.path(&format!("{odd}/results/smoke-slurm/run.sbatch")))
+            .env("SLURM_ARRAY_TASK_ID", k.to_string())
+            .current_dir(&s.dir)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "task {k}: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+    let st = std::process::Command::new("bash")
+        .arg(s.path(&format!("{odd}/results/smoke-slurm/merge.sbatch")))
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "merge: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert!(s.path(&format!("{odd}/results/smoke/trials.csv")).is_file());
 }

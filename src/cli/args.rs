@@ -34,8 +34,12 @@ pub(super) enum Command {
     /// Merge shard folders into one, identical to a single-machine run
     Merge {
         /// Shard folders (results/<name>-shard-K-of-N)
-        #[arg(required = true)]
+        #[arg(required_unless_present = "list")]
         dirs: Vec<PathBuf>,
+        /// A file naming the shard folders, one per line (what `slurm`'s merge step passes, so
+        /// thousands of shards never exceed the system's argument limit)
+        #[arg(long)]
+        list: Option<PathBuf>,
         /// Merged folder [default: results/<spec name>]
         #[arg(long)]
         out: Option<PathBuf>,

@@ -33,6 +33,7 @@ pub(super) fn regions(args: &RegionsArgs) -> Result<()> {
         grid,
         raw_order: args.raw_order,
     };
+    crate::record::check::check(&args.dir)?;
     let r = regions::regions(&args.dir, &opts)?;
     let mut text = format!(
         "Mapped {} trials ({} of {} dimensions) on a {}x{} SOM: quantization error {:.3}, topographic error {:.3}\n",

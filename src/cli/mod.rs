@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 
 use self::args::{Cli, Command, RunArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::run;
 use crate::spec::Spec;
 
@@ -41,7 +41,16 @@ pub fn main() -> Result<()> {
             Ok(())
         }
         Some(Command::Sample(args)) => sample::sample(&args),
-        Some(Command::Merge { dirs, out }) => {
+        Some(Command::Merge {
+            mut dirs,
+            list,
+            out,
+        }) => {
+            if let Some(list) = list {
+                let text = std::fs::read_to_string(&list)
+                    .map_err(|e| Error::Input(format!("--list {}: {e}", list.display())))?;
+                dirs.extend(text.lines().filter(|l| !l.is_empty()).map(PathBuf::from));
+            }
             let (dir, _) = crate::record::merge::merge(&dirs, out.as_deref())?;
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             let (summary, _) = run::finish(&dir, threads)?;

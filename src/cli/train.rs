@@ -65,6 +65,7 @@ pub(super) fn run_spec(args: RunArgs) -> Result<()> {
         if plan.spec.record_layers { "layers.csv, " } else { "" },
         match written {
             Some(w) => format!("Report: {}", w.markdown.display()),
+            None if summary.cells.is_empty() => "No report: this shard holds none of the plan's trials.".to_string(),
             None => "No figures (the spec says figures = false).".to_string(),
         }
     ));
@@ -77,16 +78,27 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("{}-slurm", plan.spec.name)));
+    let trials = u32::try_from(plan.trials.len()).unwrap_or(u32::MAX).max(1);
+    let shards = match args.shards > trials {
+        true => {
+            eprintln!(
+                "warning: --shards {} is more than the {trials} trials; writing {trials} shards",
+                args.shards
+            );
+            trials
+        }
+        false => args.shards,
+    };
     let req = crate::slurm::Request {
-        shards: args.shards,
+        shards,
         partition: args.partition.clone(),
         time: args.time.clone(),
         cpus: args.cpus,
     };
     let scripts = crate::slurm::write(&plan, &args.spec, &req, &dir)?;
     print_out(&format!(
-        "Wrote run.sbatch (an array of {} shards), merge.sbatch and submit.sh in {}/\nSubmit with: {}\n",
-        args.shards,
+        "Wrote run.sbatch (an array of {} shards), merge.sbatch, shards.txt and submit.sh in {}/\nSubmit with: {}\n",
+        shards,
         scripts.dir.display(),
         scripts.submit.display()
     ));

@@ -150,11 +150,6 @@ impl Plan {
         })
     }
 
-    /// The trials for which `wanted` holds, cohort by cohort, cut into chunks of at most
-    /// `max` (a multiple of `unit`) of near-equal sizes in whole units, all but each cohort's
-    /// last: the fused kernel trains blocks of `unit` networks, so a chunk of any other size
-    /// pads a block. Results do not depend on the chunking; it only balances work across
-    /// threads and bounds memory.
     /// The SHA-256 of each user data file, keyed by its path: what the manifest records and
     /// the spec hash covers, so results never mix two versions of a file.
     pub fn data_hashes(&self) -> std::collections::BTreeMap<String, String> {
@@ -171,6 +166,11 @@ impl Plan {
             .collect()
     }
 
+    /// The trials for which `wanted` holds, cohort by cohort, cut into chunks of at most
+    /// `max` (a multiple of `unit`) of near-equal sizes in whole units, all but each cohort's
+    /// last: the fused kernel trains blocks of `unit` networks, so a chunk of any other size
+    /// pads a block. Results do not depend on the chunking; it only balances work across
+    /// threads and bounds memory.
     pub fn chunks(&self, max: usize, unit: usize, wanted: &dyn Fn(usize) -> bool) -> Vec<Chunk> {
         let unit = unit.max(1);
         let max_units = (max / unit).max(1);

@@ -19,7 +19,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<(PathBuf, Plan)> {
     }
     let manifests = dirs
         .iter()
-        .map(|d| Manifest::read(&d.join("manifest.json")))
+        .map(|d| super::check::check(d).map(|(m, _)| m))
         .collect::<Result<Vec<_>>>()?;
     let first = &manifests[0];
     for (d, m) in dirs.iter().zip(&manifests).skip(1) {

@@ -2,6 +2,7 @@
 //! results folder whole across kills, resumes and shards.
 
 pub mod canonical;
+pub mod check;
 pub mod lock;
 pub mod manifest;
 pub mod merge;

@@ -146,7 +146,7 @@ fn rows_per_trial(path: &Path) -> Result<HashMap<String, usize>> {
 /// `init_vectors.csv`; one timing; one curve point per curve epoch it was still training at
 /// (the epoch it diverged at excluded) and its last epoch; one per hidden layer at each of
 /// those curve epochs but the appended last one.
-fn expected_rows(plan: &Plan, i: usize, row: &TrialRow, file: &str) -> usize {
+pub(super) fn expected_rows(plan: &Plan, i: usize, row: &TrialRow, file: &str) -> usize {
     let arch = plan.architecture(&plan.trials[i]);
     let diverged = row.status == Status::Diverged;
     let observed = schedule::curve_epochs(plan.spec.epochs)

@@ -134,12 +134,32 @@ pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Resu
     Ok(spec)
 }
 
-/// The name becomes the results folder's name, so it is kept to portable characters.
+/// Longest name: the results folder adds `-shard-K-of-N` or `-slurm` to it, and a folder
+/// name must stay under the file systems' 255 bytes.
+pub const MAX_NAME: usize = 100;
+
+/// The name becomes the results folder's name, so it is kept to portable characters and a
+/// length every file system takes.
 fn name(raw: &Option<Spanned<String>>, default_name: &str, at: At) -> Result<String> {
     let Some(n) = raw else {
+        if default_name.len() > MAX_NAME {
+            return Err(at(
+                0..0,
+                format!("name: the spec's file name is {} bytes long, more than {MAX_NAME}; give a shorter `name`", default_name.len()),
+            ));
+        }
         return Ok(default_name.to_string());
     };
     let s = n.get_ref();
+    if s.len() > MAX_NAME {
+        return Err(at(
+            n.span(),
+            format!(
+                "name: {} characters, more than {MAX_NAME} (it names the results folder)",
+                s.len()
+            ),
+        ));
+    }
     let ok = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
