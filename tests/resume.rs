@@ -249,6 +249,48 @@ fn a_second_writer_is_refused() {
         .run(&args.iter().map(String::as_str).collect::<Vec<_>>())
         .ok();
     assert!(r.stderr.contains("stale lock"), "{}", r.stderr);
+    // An empty or garbled lock names nobody to wait for: it is taken over.
+    for junk in ["", "not a lock"] {
+        s.write("a/initbench.lock", junk);
+        let r = s
+            .run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .ok();
+        assert!(r.stderr.contains("names no process"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn simultaneous_starts_leave_one_writer_and_whole_files() {
+    let s = Scratch::new("race");
+    s.write("spec.toml", SPEC);
+    s.run(&["run", "spec.toml", "--out", "single"]).ok();
+    for _ in 0..3 {
+        let _ = std::fs::remove_dir_all(s.path("a"));
+        let children: Vec<_> = (0..5)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_initbench"))
+                    .args(run_args("a"))
+                    .current_dir(&s.dir)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            // Never a half-written lock, never a takeover of a live one.
+            assert!(!err.contains("names no process"), "{err}");
+            assert!(
+                out.status.success() || err.contains("another initbench run"),
+                "{err}"
+            );
+        }
+        s.run(&run_args("a").iter().map(String::as_str).collect::<Vec<_>>())
+            .ok();
+        files_equal(&s, "single", "a");
+    }
 }
 
 #[test]
