@@ -17,6 +17,7 @@ use candle_core::{DType, Device};
 
 use crate::analyze::{self, regions, Analysis, Folder, Summary};
 use crate::error::{Error, Result};
+use crate::memory;
 use crate::plan::shard::{self, Shard};
 use crate::plan::{Chunk, Plan};
 use crate::record::{self, canonical, lock::Lock, resume, Finished, Manifest, Recorder, Rendered};
@@ -38,6 +39,8 @@ pub struct Options {
     pub shard: Option<Shard>,
     /// Delete the results already in the folder first.
     pub fresh: bool,
+    /// The memory the run may take; `None` checks nothing.
+    pub memory: Option<memory::Limit>,
 }
 
 /// What a finished run reports back.
@@ -70,6 +73,7 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
         .out
         .clone()
         .unwrap_or_else(|| default_dir(plan, opts.shard));
+    let fits = networks_that_fit(plan, threads, opts)?;
     let mut manifest = Manifest::new(plan, spec_file, opts.shard, threads);
     if opts.fresh {
         record::clear_dir(&dir)?;
@@ -120,6 +124,13 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
             }
         }
     };
+    // Fewer networks per chunk where they would not fit in memory side by side.
+    let (chunk_size, unit) = match fits {
+        Some(fits) if opts.max_cohort.is_none() && fits < chunk_size => {
+            (fits, if fits >= unit { unit } else { 1 })
+        }
+        _ => (chunk_size, unit),
+    };
     let chunks = plan.chunks(chunk_size, unit, &wanted);
     let mut recorder = Recorder::open(&dir, plan, existing.last, existing.in_order)?;
     let bar = progress_bar(todo, opts.progress);
@@ -157,6 +168,57 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
         trained: todo,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The most networks one chunk may hold so that `threads` chunks fit in memory side by side
+/// (`None`: no limit known). Refuses, before anything is written, a plan whose largest
+/// networks do not fit even one per thread, or whose `--max-cohort` chunks do not.
+fn networks_that_fit(plan: &Plan, threads: usize, opts: &Options) -> Result<Option<usize>> {
+    let Some(limit) = opts.memory else {
+        return Ok(None);
+    };
+    let Some((cohort, net)) = plan
+        .cohorts
+        .iter()
+        .map(|c| (c, plan.network_bytes(&plan.trials[c.trials.start])))
+        .max_by_key(|&(_, b)| b)
+    else {
+        return Ok(None);
+    };
+    let first = &plan.trials[cohort.trials.start];
+    let what = |n: usize| {
+        format!(
+            "training {} at once ({}, depth {}, width {})",
+            count(n, "network"),
+            memory::gib(net) + " each",
+            first.depth,
+            first.width
+        )
+    };
+    let advice = match threads > 1 {
+        true => "use fewer --threads, a smaller width or depth, or a smaller batch_size",
+        false => "use a smaller width or depth, or a smaller batch_size",
+    };
+    limit.check(&what(threads), net * threads as u128, advice)?;
+    if let Some(max) = opts.max_cohort {
+        let widest = plan
+            .cohorts
+            .iter()
+            .map(|c| c.trials.len())
+            .max()
+            .unwrap_or(1);
+        let n = threads * max.min(widest);
+        limit.check(&what(n), net * n as u128, "use a smaller --max-cohort")?;
+    }
+    let fits = limit.bytes as u128 / (net.max(1) * threads as u128);
+    Ok(Some(fits.min(usize::MAX as u128) as usize))
+}
+
+fn count(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    }
 }
 
 /// Everything a finished run ends with: the summary, the weight-space map (for sweeps of at

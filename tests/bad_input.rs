@@ -44,6 +44,7 @@ const CASES: &[Case] = &[
     Case { name: "leaky slope", spec: "activation = [{ name = \"leaky_relu\", slope = 2 }]\n", files: &[], expect: &["slope"] },
     Case { name: "orthogonal bias", spec: "bias_initializer = \"orthogonal\"\n", files: &[], expect: &["bias_initializer"] },
     Case { name: "huge grid", spec: "replicates = 1000000\ndepth = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]\n", files: &[], expect: &["more than the limit"] },
+    Case { name: "too wide for memory", spec: "depth = [8]\nwidth = [65536]\n", files: &[], expect: &["needs about", "GiB", "width 65536", "--max-memory"] },
     Case { name: "missing csv", spec: "dataset = [{ csv = \"nope.csv\" }]\n", files: &[], expect: &["nope.csv"] },
     Case {
         name: "ragged csv",
@@ -111,8 +112,9 @@ fn every_bad_input_exits_2_names_the_problem_and_writes_nothing() {
                 r.stderr
             );
         }
+        // A plan that parses is announced before its error.
         assert!(
-            r.stderr.starts_with("error: "),
+            r.stderr.starts_with("error: ") || r.stderr.contains(" thread\nerror: "),
             "{}: {}",
             case.name,
             r.stderr
@@ -207,6 +209,16 @@ fn bad_flags_are_usage_errors() {
             "3",
             "--gain=-1",
         ],
+        &[
+            "sample",
+            "orthogonal",
+            "--fan-in",
+            "1000000",
+            "--fan-out",
+            "1000000",
+        ],
+        &["run", "spec.toml", "--max-memory", "0.000000001"],
+        &["run", "spec.toml", "--max-memory", "0"],
         &["frobnicate"],
         &["sample", "he_normal", "--fan-in", "0", "--fan-out", "3"],
         &["sample", "he_nurmal", "--fan-in", "2", "--fan-out", "3"],

@@ -522,6 +522,10 @@ fn readers_refuse_a_damaged_folder_naming_the_file_and_line() {
             );
         }
     }
+    // A map too large for memory is refused before it is allocated.
+    let r = s.run(&["regions", "good", "--grid", "100000x100000"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("use a smaller --grid"), "{}", r.stderr);
     // The undamaged folder passes every reader.
     for cmd in ["summarize", "report", "regions"] {
         s.run(&[cmd, "good"]).ok();

@@ -76,6 +76,9 @@ pub(super) struct RegionsArgs {
     /// permutation symmetry)
     #[arg(long)]
     pub(super) raw_order: bool,
+    /// Memory the work may take, in GiB [default: what the system reports available]
+    #[arg(long, value_name = "GIB")]
+    pub(super) max_memory: Option<f64>,
 }
 
 #[derive(Args, Debug)]
@@ -136,6 +139,9 @@ pub(super) struct RunArgs {
     /// every trial again
     #[arg(long)]
     pub(super) fresh: bool,
+    /// Memory the work may take, in GiB [default: what the system reports available]
+    #[arg(long, value_name = "GIB")]
+    pub(super) max_memory: Option<f64>,
 }
 
 #[derive(Args, Debug)]
@@ -162,4 +168,7 @@ pub(super) struct SampleArgs {
     /// An initializer parameter, e.g. --param stddev=1 (repeatable)
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub(super) params: Vec<String>,
+    /// Memory the work may take, in GiB [default: what the system reports available]
+    #[arg(long, value_name = "GIB")]
+    pub(super) max_memory: Option<f64>,
 }

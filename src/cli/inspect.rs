@@ -32,6 +32,7 @@ pub(super) fn regions(args: &RegionsArgs) -> Result<()> {
         input,
         grid,
         raw_order: args.raw_order,
+        memory: crate::memory::Limit::new(args.max_memory)?,
     };
     crate::record::check::check(&args.dir)?;
     let r = regions::regions(&args.dir, &opts)?;

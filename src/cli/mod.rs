@@ -33,6 +33,7 @@ pub fn main() -> Result<()> {
             max_cohort: None,
             shard: None,
             fresh: false,
+            max_memory: None,
         }),
         Some(Command::Run(args)) => train::run_spec(args),
         Some(Command::Plan { spec }) => inspect::plan(&spec),

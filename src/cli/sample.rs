@@ -52,7 +52,27 @@ pub(super) fn sample(args: &SampleArgs) -> Result<()> {
             init.label()
         )));
     }
-    let n = args.n.unwrap_or(args.fan_in * args.fan_out);
+    // One matrix of f64 at a time; an orthogonal one is factorized, which takes about two
+    // more of its size.
+    let matrix_bytes = 8 * args.fan_in as u128 * args.fan_out as u128;
+    let copies = if matches!(init, Initializer::Orthogonal) {
+        3
+    } else {
+        1
+    };
+    if let Some(limit) = crate::memory::Limit::new(args.max_memory)? {
+        limit.check(
+            &format!(
+                "a {} × {} matrix of {}",
+                args.fan_in,
+                args.fan_out,
+                init.label()
+            ),
+            copies * matrix_bytes,
+            "use a smaller --fan-in or --fan-out",
+        )?;
+    }
+    let n = args.n.unwrap_or(args.fan_in.saturating_mul(args.fan_out));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut written = 0usize;
     let mut matrix = 0u64;

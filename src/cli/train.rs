@@ -52,6 +52,7 @@ pub(super) fn run_spec(args: RunArgs) -> Result<()> {
         progress: std::io::stderr().is_terminal(),
         shard,
         fresh: args.fresh,
+        memory: crate::memory::Limit::new(args.max_memory)?,
     };
     let report = run::run(&plan, Some(&args.spec), &opts)?;
     let (summary, written) = run::finish(&report.dir, threads)?;

@@ -202,6 +202,23 @@ impl Plan {
             * self.spec.epochs as u128
     }
 
+    /// About the most memory one network of trial `t` takes while it trains, in bytes, for
+    /// [`memory`](crate::memory) checks: f32 weights, gradients, the initial copy and two
+    /// optimizer moments (6 × parameters), the activations, pre-activations and deltas of a
+    /// minibatch through every layer, and two layers' activations over all rows for evaluation.
+    pub fn network_bytes(&self, t: &Trial) -> u128 {
+        let arch = self.architecture(t);
+        let n_train = self.loaded[t.dataset].n_train as u128;
+        let rows = (n_train as f64 / (1.0 - self.spec.test_fraction)).ceil() as u128;
+        let batch = self
+            .spec
+            .batch_size
+            .map_or(n_train, |b| (b as u128).min(n_train));
+        let units = (arch.inputs + arch.depth * arch.width + arch.outputs) as u128;
+        let widest = arch.inputs.max(arch.width).max(arch.outputs) as u128;
+        4 * (6 * arch.parameters() as u128 + 3 * batch * units + 2 * rows * widest)
+    }
+
     /// Plan index of every trial id.
     pub fn index_of(&self) -> std::collections::HashMap<u64, usize> {
         self.trials.iter().map(|t| (t.id, t.index)).collect()

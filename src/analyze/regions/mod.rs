@@ -58,6 +58,8 @@ pub struct Options {
     pub grid: Option<(usize, usize)>,
     /// Keep hidden units in their recorded order instead of the canonical one.
     pub raw_order: bool,
+    /// The memory the map may take; `None` checks nothing.
+    pub memory: Option<crate::memory::Limit>,
 }
 
 impl Default for Options {
@@ -66,6 +68,7 @@ impl Default for Options {
             input: Input::Auto,
             grid: None,
             raw_order: false,
+            memory: None,
         }
     }
 }
@@ -137,6 +140,20 @@ pub fn regions(dir: &Path, opts: &Options) -> Result<Regions> {
             })
             .collect(),
     };
+    if let (Some(limit), Some((r, c))) = (opts.memory, opts.grid) {
+        // The codebook and its training sums (dims each per node), and each trial's distance
+        // to every node.
+        let nodes = r as u128 * c as u128;
+        let dims = data.first().map_or(0, Vec::len) as u128;
+        limit.check(
+            &format!(
+                "a {r}x{c} map of {} trials in {dims} dimensions",
+                data.len()
+            ),
+            8 * nodes * (3 * dims + data.len() as u128),
+            "use a smaller --grid",
+        )?;
+    }
     let (standard, _) = som::standardize(&data);
     let seed = manifest.experiment_seed;
     let success: Vec<bool> = records.iter().map(TrialRow::converged).collect();
