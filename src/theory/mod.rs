@@ -23,7 +23,7 @@
 mod quadrature;
 mod table;
 
-pub use quadrature::{gauss_expect, gauss_expect_pair, PANEL_ORDER};
+pub use quadrature::{gauss_expect, gauss_expect_pair, gauss_expect_steep, PANEL_ORDER};
 pub use table::{analyze, default_sigma_w2_grid, format_table, table, Row};
 
 /// Relative tolerance on q* and on the fixed-point iterations.
@@ -48,7 +48,7 @@ pub fn derivative(f: &dyn Fn(f64) -> f64, x: f64) -> f64 {
 /// One step of the length map: σ_w² E[φ(√q z)²] + σ_b².
 pub fn length_map(phi: &dyn Fn(f64) -> f64, q: f64, sigma_w2: f64, sigma_b2: f64) -> f64 {
     let sq = q.sqrt();
-    sigma_w2 * gauss_expect(&|z| phi(sq * z).powi(2)) + sigma_b2
+    sigma_w2 * gauss_expect_steep(1.0 / sq, &|z| phi(sq * z).powi(2)) + sigma_b2
 }
 
 /// Fixed point q* of the length map reached from q = 1.
@@ -120,7 +120,7 @@ pub fn q_for_slopes(q_star: Option<f64>) -> f64 {
 /// χ₁ = σ_w² E[φ'(√q z)²].
 pub fn chi1(dphi: &dyn Fn(f64) -> f64, q: f64, sigma_w2: f64) -> f64 {
     let sq = q.sqrt();
-    sigma_w2 * gauss_expect(&|z| dphi(sq * z).powi(2))
+    sigma_w2 * gauss_expect_steep(1.0 / sq, &|z| dphi(sq * z).powi(2))
 }
 
 /// Slope of the length map at q: σ_w² E[φ'(√q z)² + φ(√q z) φ''(√q z)], φ'' the central
@@ -128,7 +128,7 @@ pub fn chi1(dphi: &dyn Fn(f64) -> f64, q: f64, sigma_w2: f64) -> f64 {
 pub fn chi_q(phi: &dyn Fn(f64) -> f64, dphi: &dyn Fn(f64) -> f64, q: f64, sigma_w2: f64) -> f64 {
     let sq = q.sqrt();
     sigma_w2
-        * gauss_expect(&|z| {
+        * gauss_expect_steep(1.0 / sq, &|z| {
             let u = sq * z;
             dphi(u).powi(2) + phi(u) * derivative(dphi, u)
         })

@@ -248,3 +248,55 @@ fn table_over_default_grid() {
     assert!(rows[0].q_star.is_some() && rows[1].q_star.is_none());
     assert!(rows[1].xi_q.is_err());
 }
+
+/// E[f(√q z)] for an f that vanishes beyond |u| = 40, by composite Simpson on
+/// [−40/√q, 40/√q] with 200,000 intervals: a reference independent of the panel rule.
+fn simpson_near_zero(q: f64, f: &dyn Fn(f64) -> f64) -> f64 {
+    let (half, n) = (40.0 / q.sqrt(), 200_000);
+    let h = 2.0 * half / n as f64;
+    let g = |z: f64| f(q.sqrt() * z) * (-0.5 * z * z).exp() / (2.0 * PI).sqrt();
+    let inner: f64 = (1..n)
+        .map(|i| {
+            let z = -half + i as f64 * h;
+            g(z) * if i % 2 == 1 { 4.0 } else { 2.0 }
+        })
+        .sum();
+    (g(-half) + g(half) + inner) * h / 3.0
+}
+
+#[test]
+fn steep_activations_stay_accurate_at_large_q() {
+    // Found by a hostile review: at q = 10⁶ the unit panels missed sech⁴(√q z) entirely
+    // (χ₁ = 0 for tanh at σ_w² = 10⁶, where it is ≈ 532).
+    let sech2 = |u: f64| 1.0 / u.cosh().powi(2);
+    for q in [1e2f64, 1e4, 1e6, 1e8] {
+        let w = 1.0 / q.sqrt();
+        let exact = simpson_near_zero(q, &|u| dtanh(u).powi(2));
+        let quad = gauss_expect_steep(w, &|z| dtanh(q.sqrt() * z).powi(2));
+        assert!(
+            (quad / exact - 1.0).abs() < 1e-10,
+            "q = {q}: {quad} vs {exact}"
+        );
+        // E[tanh²] = 1 − E[sech²]: the length map's integrand, ~1 away from 0.
+        let exact = 1.0 - simpson_near_zero(q, &sech2);
+        let quad = gauss_expect_steep(w, &|z| tanh(q.sqrt() * z).powi(2));
+        assert!(
+            (quad / exact - 1.0).abs() < 1e-12,
+            "q = {q}: {quad} vs {exact}"
+        );
+        // Uncorrelated pairs factor: E[φ(u₁)² φ(u₂)²] = E[φ²]².
+        let pair = gauss_expect_pair(q, 0.0, &|a, b| tanh(a).powi(2) * tanh(b).powi(2));
+        assert!(
+            (pair / (exact * exact) - 1.0).abs() < 1e-10,
+            "q = {q}: pair {pair}"
+        );
+    }
+    // χ₁ of tanh at σ_w² = 10⁶ (σ_b² = 0.05): σ_w² E[φ'²] ≈ σ_w² (4/3)/√(2π q*) for large q*.
+    let q = q_star(&tanh, 1e6, 0.05).unwrap();
+    let chi = chi1(&dtanh, q, 1e6);
+    let asymptote = 1e6 * (4.0 / 3.0) / (2.0 * PI * q).sqrt();
+    assert!(
+        (chi / asymptote - 1.0).abs() < 1e-3,
+        "χ₁ = {chi}, asymptote {asymptote}"
+    );
+}
