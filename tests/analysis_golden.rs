@@ -1,6 +1,7 @@
 //! The analysis of two fixed results folders, byte for byte: `tests/fixtures/analysis/*` holds
-//! a run's inputs to the analysis (`trials.csv`, `weights.csv`, `init_vectors.csv`,
-//! `manifest.json`, with `figures` set to false so no report is drawn) and the
+//! a run's results files (`trials.csv`, `curves.csv`, `weights.csv`, `init_vectors.csv`,
+//! `timings.csv`, `manifest.json`, with `figures` set to false so no report is drawn; a whole
+//! folder, since `summarize` checks it as one) and the
 //! `summary.csv`, `comparisons.csv` and weight-space map files that the row-at-a-time
 //! analysis wrote from them before it streamed (`smoke`: the smoke spec, features input;
 //! `kp_tiny`: `spec.toml`, a small Kolen & Pollack sweep, whole-vector input). Any change to
@@ -13,10 +14,12 @@ use std::path::Path;
 
 use common::Scratch;
 
-const INPUTS: [&str; 4] = [
+const INPUTS: [&str; 6] = [
     "trials.csv",
+    "curves.csv",
     "weights.csv",
     "init_vectors.csv",
+    "timings.csv",
     "manifest.json",
 ];
 const OUTPUTS: [&str; 6] = [

@@ -22,7 +22,7 @@ pub use outcome::{Best, CurvePoint, Diagnostics, LayerPoint, Metrics, Outcome, S
 /// - **candle's matrix multiplies stay on the calling thread** (`RAYON_NUM_THREADS=1`).
 ///   initbench parallelizes across cohorts, one per worker; gemm threads only slow small
 ///   layers down, and candle reads `RAYON_NUM_THREADS` on every matmul (when it is unset it
-///   re-reads /proc/cpuinfo each time, ~40 µs a call: `../shared/CANDLE-NOTES.md`). The
+///   re-reads /proc/cpuinfo each time, which costs more than a small matmul). The
 ///   worker pool's own size is set explicitly, not by this variable.
 /// - **Memory a chunk frees stays in the process for the next** (glibc only). A chunk's
 ///   results, its curves above all, are a few MB freed once they are written, and glibc hands

@@ -48,7 +48,9 @@ fn markdown_embeds_figures_and_states_counts() {
 #[test]
 fn missing_or_bad_input_is_an_input_error() {
     let dir = temp_dir("missing");
-    assert!(matches!(write(&dir), Err(crate::error::Error::Io { .. })));
+    assert!(
+        matches!(write(&dir), Err(crate::error::Error::Input(m)) if m.contains("no manifest.json"))
+    );
     let (dir, _) = standard("bad");
     std::fs::write(dir.join("manifest.json"), "{}").unwrap();
     assert!(matches!(write(&dir), Err(crate::error::Error::Input(_))));

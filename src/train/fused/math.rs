@@ -1,6 +1,6 @@
 //! exp, ln and tanh in f32 from multiplies, fused multiply-adds and bit operations only, so
-//! that a loop over lanes compiles to vector instructions (a libm `expf` call per lane is
-//! what made a population kernel 5× slower: `../shared/CANDLE-NOTES.md`). The same code runs
+//! that a loop over lanes compiles to vector instructions (a libm `expf` call per lane keeps
+//! the loop scalar, several times slower). The same code runs
 //! on every instruction set, and IEEE multiply, add, fma and divide are exact to the bit, so
 //! a lane gets the same bits whichever vector width (or scalar fallback) computes it.
 //!

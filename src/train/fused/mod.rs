@@ -1,8 +1,8 @@
 //! The fused path for small networks: a cohort's whole training run as one candle op.
 //!
 //! Networks of a few dozen units a layer are too small for matrix multiplies to pay: with
-//! the population as a batch dimension, candle spends its time dispatching tiny ops (0.58 s
-//! for the seed study against 4 ms for a fused kernel: `../shared/CANDLE-NOTES.md`). Here the
+//! the population as a batch dimension, candle spends its time dispatching tiny ops, whose
+//! fixed cost per call dwarfs their arithmetic (BENCHMARKS.md has the figures). Here the
 //! parameters live in one candle tensor shaped [parameters, members] (the population on the
 //! contiguous axis) and a custom in-place op trains it for every epoch at once, blocks of
 //! members in parallel. Wider networks go to the tensor path, where gemm
