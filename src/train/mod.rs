@@ -26,9 +26,9 @@ pub use outcome::{Best, CurvePoint, Diagnostics, LayerPoint, Metrics, Outcome, S
 ///   worker pool's own size is set explicitly, not by this variable.
 /// - **Memory a chunk frees stays in the process for the next** (glibc only). A chunk's
 ///   results, its curves above all, are a few MB freed once they are written, and glibc hands
-///   free memory above 128 KB back to the system, so every chunk faulted its pages in again:
-///   on the seed study (700 networks) about 830 page faults a training, 1.4 ms, nearly a tenth
-///   of it on one thread and more on two, whose faults wait on each other. Up to 32 MB a
+///   free memory above 128 KB back to the system, so every chunk would fault its pages in
+///   again, a noticeable share of a small study's time, worse on two threads, whose faults
+///   wait on each other. Up to 32 MB a
 ///   thread's arena is kept; the peak memory is unchanged, since what is kept is reused.
 pub fn setup_process() {
     static ONCE: std::sync::Once = std::sync::Once::new();

@@ -61,7 +61,7 @@ pub fn relu_backward(da: &Tensor, z: &Tensor) -> Result<Tensor> {
 }
 
 /// z + b for z [P, N, K] and b [P, 1, K], in one pass: candle's broadcast along an inner axis
-/// walks the broadcast index per element, 13× a same-shape add.
+/// walks the broadcast index per element, many times the cost of a same-shape add.
 /// With `relu`, the sum goes through max(·, 0) as candle's ReLU does.
 struct AddBias {
     relu: bool,

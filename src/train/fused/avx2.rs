@@ -2,16 +2,15 @@
 //! sigmoid output under MSE.
 //!
 //! [`tiny`](super::tiny) writes its loops over `[f32; L]` lanes and leaves the vectors to the
-//! compiler, which keeps a block's parameters, activations and gradient in arrays in memory:
-//! on a 2-2-1 network four in ten of its instructions were loads, stores and copies. Here
-//! each value is an `__m256` of 8 networks and a piece is two of them: a group of rows goes
-//! forward with its sigmoids back to back (independent chains the processor overlaps), and
-//! each parameter's gradient is summed over the group's rows in one value rather than in
-//! memory row by row. On the seed study (W1, one thread) the kernel went from about 25 ms to
-//! 20 ms. Full-batch gradient descent, the seed study's, runs its whole epoch loop here too
-//! (`full_batch_sgd`): 15.9 → 13.9 ms. The operations, and their order, are exactly those of
-//! the general engine (`kernel`, and `math`'s exp), so a network gets the same bits on
-//! either (`tests::same_bits_as_the_general_engine`).
+//! compiler, which keeps a block's parameters, activations and gradient in arrays in memory,
+//! so on a 2-2-1 network much of the work is loads, stores and copies. Here each value is an
+//! `__m256` of 8 networks and a piece is two of them: a group of rows goes forward with its
+//! sigmoids back to back (independent chains the processor overlaps), and each parameter's
+//! gradient is summed over the group's rows in one register rather than in memory row by
+//! row. Full-batch gradient descent, the seed study's, runs its whole epoch loop here too
+//! (`full_batch_sgd`); BENCHMARKS.md has the W1 figures. The operations, and their order, are
+//! exactly those of the general engine (`kernel`, and `math`'s exp), so a network gets the
+//! same bits on either (`tests::same_bits_as_the_general_engine`).
 
 // Loops index several arrays in lockstep by unit; index loops keep that plain.
 #![allow(clippy::needless_range_loop)]
@@ -23,11 +22,10 @@ use super::kernel::{self, Act, Data, Engine, Lane, Opt, Out, Pass, Problem, Trac
 /// Rows that go forward together, as in `tiny`.
 const GROUP: usize = 4;
 
-/// `body` for each row `k` of a group, written out. The compiler kept a group's row loops as
+/// `body` for each row `k` of a group, written out. The compiler keeps a group's row loops as
 /// loops (too long to unroll by its own measure), with each row's values in stack arrays
-/// indexed at run time; written out, the rows are scheduled together and their values
-/// placed like any other: on W1, 1,526 → 1,452 instructions a piece's epoch and about 4%
-/// less time on one thread, the same bits.
+/// indexed at run time; written out, the rows are scheduled together and their values live
+/// in registers, with the same bits.
 macro_rules! each_row {
     ($k:ident, $body:block) => {{
         const _: () = assert!(GROUP == 4);

@@ -130,8 +130,8 @@ unsafe fn run_avx2<
     pr: &Problem,
     p: &mut [V<L>],
 ) -> Vec<Lane> {
-    // Two vectors of networks interleaved measured fastest on the seed study (W1, one
-    // thread: 20 ms, against 28 ms with one vector and 23 ms with four).
+    // Two vectors of networks interleaved measured fastest on the seed study (against one
+    // and four): enough independent chains to hide latency without spilling registers.
     if O == 1 && avx2::applies(pr) {
         return if L % 16 == 0 {
             avx2::train::<L, 16, 2, I, H, P>(pr, p)
