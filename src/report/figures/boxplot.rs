@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::survival::caption;
 use super::{
-    bold_style, format_number, grid, grid_areas, header, max_width, series_color, text_style,
+    bold_style, format_value, grid, grid_areas, header, max_width, series_color, text_style,
     DrawResult, Figure, AXIS_DESC_SIZE, CAPTION_SIZE, HEADER_H, TICK_SIZE,
 };
 use crate::analyze::grid::Grid;
@@ -168,7 +168,7 @@ impl BoxFigure {
                 String::new()
             }
         };
-        let x_fmt = |v: &f64| format!("{}%", format_number(v * 100.0));
+        let x_fmt = |v: &f64| format_value(*v, true);
         chart
             .configure_mesh()
             .disable_y_mesh()

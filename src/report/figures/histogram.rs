@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     anchored, bold_style, format_number, grid, grid_areas, header, legend, legend_height, measure,
-    series_color, text_style, DrawResult, Figure, Mark, AXIS_DESC_SIZE, TICK_SIZE,
+    series_color, split_legend, text_style, DrawResult, Figure, Mark, AXIS_DESC_SIZE, TICK_SIZE,
 };
 use crate::analyze::regions::features::Samples;
 use crate::record::schema::SeparationRow as Separation;
@@ -148,8 +148,7 @@ impl Figure for HistFigure {
         DB::ErrorType: 'static,
     {
         let body = header(root, &self.title, &self.subtitle)?;
-        let (w, h) = body.dim_in_pixel();
-        let (plots, legend_area) = body.split_vertically(h - legend_height(&self.legend, w));
+        let (plots, legend_area) = split_legend(&body, &self.legend);
         let (rows, cols) = grid(self.panels.len());
         for (area, panel) in grid_areas(&plots, rows, cols, 0).iter().zip(&self.panels) {
             self.panel(area, panel)?;

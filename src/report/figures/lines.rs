@@ -5,8 +5,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    bold_style, format_number, grid, grid_areas, header, legend, legend_height, text_style,
-    DrawResult, Figure, Mark, AXIS_DESC_SIZE, CAPTION_SIZE, HEADER_H, TICK_SIZE,
+    bold_style, format_number, format_value, grid, grid_areas, header, legend, legend_height,
+    split_legend, text_style, DrawResult, Figure, Mark, AXIS_DESC_SIZE, CAPTION_SIZE, HEADER_H,
+    TICK_SIZE,
 };
 
 /// One axis: its range and whether it is logarithmic; `percent` shows 0–1 as 0–100%.
@@ -45,12 +46,6 @@ pub struct LineFigure {
 const PANEL_W: u32 = 330;
 const PANEL_H: u32 = 360;
 
-impl LineFigure {
-    fn legend_h(&self) -> u32 {
-        legend_height(&self.legend, self.size().0)
-    }
-}
-
 impl Figure for LineFigure {
     fn size(&self) -> (u32, u32) {
         let (rows, cols) = grid(self.panels.len());
@@ -71,8 +66,7 @@ impl Figure for LineFigure {
         DB::ErrorType: 'static,
     {
         let body = header(root, &self.title, &self.subtitle)?;
-        let (_, h) = body.dim_in_pixel();
-        let (plots, legend_area) = body.split_vertically(h - self.legend_h());
+        let (plots, legend_area) = split_legend(&body, &self.legend);
         let (rows, cols) = grid(self.panels.len());
         let areas = grid_areas(&plots, rows, cols, 0);
         for (area, panel) in areas.iter().zip(&self.panels) {
@@ -119,13 +113,7 @@ impl LineFigure {
         }
         let mut chart = builder.build_cartesian_2d(x, y)?;
         let percent = self.y.percent;
-        let y_fmt = move |v: &f64| {
-            if percent {
-                format!("{}%", format_number(v * 100.0))
-            } else {
-                format_number(*v)
-            }
-        };
+        let y_fmt = move |v: &f64| format_value(*v, percent);
         let x_fmt = |v: &f64| format_number(*v);
         chart
             .configure_mesh()

@@ -309,6 +309,25 @@ where
     Ok(())
 }
 
+/// Tick label for a value that is a fraction (shown as a percentage) or a plain number.
+pub fn format_value(v: f64, percent: bool) -> String {
+    if percent {
+        format!("{}%", format_number(v * 100.0))
+    } else {
+        format_number(v)
+    }
+}
+
+/// Splits `body` into the plotting area above and the band its legend of `entries` needs below.
+#[allow(clippy::type_complexity)]
+pub fn split_legend<DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    entries: &[(String, RGBColor)],
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let (w, h) = body.dim_in_pixel();
+    body.split_vertically(h - legend_height(entries, w))
+}
+
 /// Tick labels for numbers: integers without decimals, others with up to 3 significant digits.
 pub fn format_number(v: f64) -> String {
     if !v.is_finite() {

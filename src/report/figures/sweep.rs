@@ -11,8 +11,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    bold_style, format_number, grid_areas, header, legend, legend_height, series_color, text_style,
-    DrawResult, Figure, Mark, AXIS_DESC_SIZE, CAPTION_SIZE, TICK_SIZE,
+    bold_style, format_number, format_value, grid_areas, header, legend, legend_height,
+    series_color, split_legend, text_style, DrawResult, Figure, Mark, AXIS_DESC_SIZE, CAPTION_SIZE,
+    TICK_SIZE,
 };
 use crate::analyze::grid::{Axis, Grid};
 use crate::report::layout::SweepPlan;
@@ -157,8 +158,7 @@ impl Figure for SweepFigure {
         DB::ErrorType: 'static,
     {
         let body = header(root, &self.title, &self.subtitle)?;
-        let (w, h) = body.dim_in_pixel();
-        let (plots, legend_area) = body.split_vertically(h - legend_height(&self.legend, w));
+        let (plots, legend_area) = split_legend(&body, &self.legend);
         let areas = grid_areas(&plots, 1, 2, 0);
         let (x0, x1) = self.x;
         let rate_y = 0.0..1.0;
@@ -237,13 +237,7 @@ impl SweepFigure {
             .x_label_area_size(52)
             .y_label_area_size(70)
             .build_cartesian_2d(x, y)?;
-        let y_fmt = move |v: &f64| {
-            if percent {
-                format!("{}%", format_number(v * 100.0))
-            } else {
-                format_number(*v)
-            }
-        };
+        let y_fmt = move |v: &f64| format_value(*v, percent);
         let x_fmt = |v: &f64| format_number(*v);
         chart
             .configure_mesh()
