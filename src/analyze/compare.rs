@@ -61,13 +61,6 @@ pub fn compare_cells(cells: &[CellTrials], budget: u32) -> Vec<Comparison> {
         } else {
             "final_train_acc"
         };
-        fn acc(c: &CellTrials, test: bool) -> &[f64] {
-            if test {
-                &c.final_test_acc
-            } else {
-                &c.final_train_acc
-            }
-        }
         let start = out.len();
         let times: Vec<Vec<(f64, bool)>> = inits.iter().map(|c| c.survival(budget)).collect();
         for i in 0..inits.len() {
@@ -88,7 +81,7 @@ pub fn compare_cells(cells: &[CellTrials], budget: u32) -> Vec<Comparison> {
                     logrank: stats::log_rank(&times[i], &times[j]),
                     logrank_p_holm: None,
                     measure,
-                    mann_whitney: stats::mann_whitney(acc(ra, test), acc(rb, test)),
+                    mann_whitney: stats::mann_whitney(ra.accuracy_of(test), rb.accuracy_of(test)),
                     mann_whitney_p_holm: None,
                 });
             }
@@ -105,22 +98,17 @@ fn adjust(group: &mut [Comparison]) {
     for (c, p) in group.iter_mut().zip(stats::holm(&fisher)) {
         c.fisher_p_holm = p;
     }
-    let family = |ps: Vec<Option<f64>>| -> Vec<Option<f64>> {
-        let present: Vec<f64> = ps.iter().flatten().copied().collect();
-        let mut adjusted = stats::holm(&present).into_iter();
-        ps.iter().map(|p| p.and_then(|_| adjusted.next())).collect()
-    };
-    let lr = family(
-        group
+    let lr = stats::holm_present(
+        &group
             .iter()
             .map(|c| c.logrank.as_ref().map(|l| l.p_value))
-            .collect(),
+            .collect::<Vec<_>>(),
     );
-    let mw = family(
-        group
+    let mw = stats::holm_present(
+        &group
             .iter()
             .map(|c| c.mann_whitney.as_ref().map(|m| m.p_value))
-            .collect(),
+            .collect::<Vec<_>>(),
     );
     for ((c, l), m) in group.iter_mut().zip(lr).zip(mw) {
         c.logrank_p_holm = l;

@@ -10,6 +10,7 @@
 pub mod chaos;
 pub mod compare;
 pub mod curves;
+pub mod diff;
 pub mod findings;
 pub mod grid;
 pub mod layers;

@@ -167,16 +167,9 @@ pub fn table(cells: &[CellSummary], max_rows: usize) -> String {
         return "no trials\n".to_string();
     }
     let values: Vec<[String; 7]> = cells.iter().map(|c| c.setting.values()).collect();
-    let varies: Vec<bool> = (0..SETTING_AXES.len())
-        .map(|j| SETTING_AXES[j] == "initializer" || values.iter().any(|v| v[j] != values[0][j]))
-        .collect();
+    let varies = varying(&values);
     let test = cells.iter().any(|c| c.final_test_acc.n > 0);
-    let mut header: Vec<String> = SETTING_AXES
-        .iter()
-        .zip(&varies)
-        .filter(|(_, v)| **v)
-        .map(|(a, _)| a.to_string())
-        .collect();
+    let mut header = varying_only(&SETTING_AXES, &varies);
     let stats_cols = [
         "n",
         "converged",
@@ -188,12 +181,7 @@ pub fn table(cells: &[CellSummary], max_rows: usize) -> String {
     header.extend(stats_cols.map(String::from));
     let mut rows = vec![header];
     for (c, values) in cells.iter().zip(&values).take(max_rows) {
-        let mut row: Vec<String> = values
-            .iter()
-            .zip(&varies)
-            .filter(|(_, v)| **v)
-            .map(|(k, _)| k.clone())
-            .collect();
+        let mut row = varying_only(values, &varies);
         row.push(c.n.to_string());
         row.push(c.converged.to_string());
         row.push(c.diverged.to_string());
@@ -227,10 +215,41 @@ pub fn table(cells: &[CellSummary], max_rows: usize) -> String {
         row.push(acc.mean.map_or("-".to_string(), |a| format!("{a:.3}")));
         rows.push(row);
     }
+    let numeric = rows[0].len() - stats_cols.len()..rows[0].len();
+    let mut out = aligned(&rows, numeric);
+    if cells.len() > max_rows {
+        out.push_str(&format!(
+            "… {} more cells in summary.csv\n",
+            cells.len() - max_rows
+        ));
+    }
+    out
+}
+
+/// Which of the [`SETTING_AXES`] take more than one value among `values` (the initializer
+/// always counts): the columns a table of cells shows.
+pub fn varying(values: &[[String; 7]]) -> Vec<bool> {
+    (0..SETTING_AXES.len())
+        .map(|j| SETTING_AXES[j] == "initializer" || values.iter().any(|v| v[j] != values[0][j]))
+        .collect()
+}
+
+/// The entries of `items` (axis names or a cell's values) whose axis varies.
+pub fn varying_only<S: AsRef<str>>(items: &[S], varies: &[bool]) -> Vec<String> {
+    items
+        .iter()
+        .zip(varies)
+        .filter(|(_, v)| **v)
+        .map(|(k, _)| k.as_ref().to_string())
+        .collect()
+}
+
+/// `rows` (the first the header) as a plain-text table: the columns in `numeric`
+/// right-aligned, the others left-aligned, a rule under the header.
+pub fn aligned(rows: &[Vec<String>], numeric: std::ops::Range<usize>) -> String {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
         .collect();
-    let numeric_from = rows[0].len() - stats_cols.len();
     let mut out = String::new();
     for (i, r) in rows.iter().enumerate() {
         let line: Vec<String> = r
@@ -239,7 +258,7 @@ pub fn table(cells: &[CellSummary], max_rows: usize) -> String {
             .enumerate()
             .map(|(j, (v, w))| {
                 let pad = w - v.chars().count();
-                if j < numeric_from {
+                if !numeric.contains(&j) {
                     format!("{v}{}", " ".repeat(pad))
                 } else {
                     format!("{}{v}", " ".repeat(pad))
@@ -253,12 +272,6 @@ pub fn table(cells: &[CellSummary], max_rows: usize) -> String {
             out.push_str(&"-".repeat(total));
             out.push('\n');
         }
-    }
-    if cells.len() > max_rows {
-        out.push_str(&format!(
-            "… {} more cells in summary.csv\n",
-            cells.len() - max_rows
-        ));
     }
     out
 }

@@ -134,10 +134,17 @@ impl CellTrials {
     /// The accuracies the report and the tests compare: final test accuracy where the cell
     /// has a test split, else final training accuracy.
     pub fn accuracy(&self) -> (&[f64], bool) {
-        if self.final_test_acc.is_empty() {
-            (&self.final_train_acc, false)
+        let test = !self.final_test_acc.is_empty();
+        (self.accuracy_of(test), test)
+    }
+
+    /// Final test accuracies if `test`, else final training accuracies: for comparing cells
+    /// on the same measure when only some of them have a test split.
+    pub fn accuracy_of(&self, test: bool) -> &[f64] {
+        if test {
+            &self.final_test_acc
         } else {
-            (&self.final_test_acc, true)
+            &self.final_train_acc
         }
     }
 }

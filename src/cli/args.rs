@@ -55,6 +55,14 @@ pub(super) enum Command {
     Regions(RegionsArgs),
     /// Mean-field theory of deep random networks: q*, χ₁, c*, depth scales, the critical σ_w²
     Theory(TheoryArgs),
+    /// Compare two results folders trial by trial and cell by cell (success rate, time to
+    /// target, accuracy), flagging the cells that moved
+    Diff {
+        /// The first results folder (A)
+        a: PathBuf,
+        /// The second results folder (B)
+        b: PathBuf,
+    },
     /// Draw the figures and write report.md for a results folder (no training)
     Report {
         /// Results folder

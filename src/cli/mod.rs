@@ -78,6 +78,11 @@ pub fn main() -> Result<()> {
         Some(Command::Slurm(args)) => train::slurm(&args),
         Some(Command::Regions(args)) => inspect::regions(&args),
         Some(Command::Theory(args)) => inspect::theory(&args),
+        Some(Command::Diff { a, b }) => {
+            let diff = crate::analyze::diff::Diff::new(&a, &b)?;
+            print_out(&crate::report::diff::text(&diff));
+            Ok(())
+        }
         Some(Command::Report { dir }) => {
             let report = run::report(&dir)?;
             print_out(&format!(

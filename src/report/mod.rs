@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod chaos;
+pub mod diff;
 pub mod figures;
 pub mod findings;
 pub mod font;

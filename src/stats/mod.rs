@@ -28,7 +28,7 @@ pub use describe::{mean, median, quantile, sd, BoxStats};
 pub use dist::{chi_square_upper, normal_two_sided_p, z_critical};
 pub use ks::{ks_one_sample, q_ks, KsResult};
 pub use logrank::{log_rank, LogRank};
-pub use multiple::{benjamini_hochberg, holm};
+pub use multiple::{benjamini_hochberg, holm, holm_present};
 pub use proportion::{proportion_difference, wilson, ProportionDifference};
 pub use rank::{mann_whitney, MannWhitney};
 pub use survival::{kaplan_meier, QuantileCi, Survival};

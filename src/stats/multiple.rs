@@ -24,6 +24,14 @@ pub fn holm(p: &[f64]) -> Vec<f64> {
     out
 }
 
+/// [`holm`] over the tests that could run (`Some`); the family is those tests alone, and the
+/// others stay `None`.
+pub fn holm_present(p: &[Option<f64>]) -> Vec<Option<f64>> {
+    let present: Vec<f64> = p.iter().flatten().copied().collect();
+    let mut adjusted = holm(&present).into_iter();
+    p.iter().map(|x| x.and_then(|_| adjusted.next())).collect()
+}
+
 /// Benjamini–Hochberg adjusted p-values (q-values), `p.adjust(p, "BH")`: the i-th smallest
 /// becomes min over j ≥ i of m·p₍ⱼ₎/j, capped at 1. NaN handling as for [`holm`].
 pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
@@ -58,6 +66,16 @@ mod tests {
                 "{got:?}"
             );
         }
+    }
+
+    #[test]
+    fn holm_present_adjusts_over_the_tests_that_ran() {
+        // The family is the three present p-values: 0.01·3, then max(0.03, 0.02·2), 0.04.
+        let got = holm_present(&[Some(0.02), None, Some(0.01), Some(0.04), None]);
+        assert_eq!(got[1], None);
+        assert_eq!(got[4], None);
+        let present: Vec<f64> = got.iter().flatten().copied().collect();
+        assert_close(&present, &[0.04, 0.03, 0.04]);
     }
 
     #[test]
