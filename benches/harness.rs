@@ -1,13 +1,14 @@
 //! Criterion benches of the harness's stages on the two benchmark workloads (BENCHMARKS.md):
-//! W1, the seed study (700 XOR 2-2-1 networks, 2000 epochs), and W2 (8 x 128 ReLU on the
-//! digits). Initializer sampling; one training step at cohort sizes 1, 64 and 1024 for both
-//! shapes; the whole W1 cohort; a W2 epoch; writing W1's CSV rows.
+//! W1, the seed study (700 XOR 2-2-1 networks, 2000 epochs), W2 (8 x 128 ReLU on the digits)
+//! and W3 (4 x 512 ReLU on MNIST-5k). Initializer sampling; one training step at cohort sizes
+//! 1, 64 and 1024 for W1 and W2; the whole W1 cohort; a W2 trial's first epoch with its
+//! scoring; one network's training epoch of W2 and W3 in FLOP/s; writing W1's CSV rows.
 //! Run with `cargo bench`; reports land in target/criterion/.
 
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use initbench::data::Split;
 use initbench::init::{Initializer, Layout};
 use initbench::params::Params;
@@ -17,7 +18,7 @@ use initbench::run::train_chunk;
 use initbench::spec::Spec;
 use initbench::train::network::Population;
 use initbench::train::optim::OptState;
-use initbench::train::{cohort, fused, Member};
+use initbench::train::{cohort, dense, fused, Member};
 
 fn plan_of(spec: &str, name: &str) -> Plan {
     Plan::new(Spec::from_str(spec, "bench.toml", name, Path::new(".")).unwrap()).unwrap()
@@ -177,6 +178,35 @@ fn w2_epoch(c: &mut Criterion) {
     g.finish();
 }
 
+/// One network's training epoch, the minibatch steps alone (no scoring), on the host path.
+/// The throughput counts three times the forward products' FLOPs per training row (forward,
+/// weight gradients, input gradients), the peers' convention, so criterion's "elem/s" are
+/// FLOP/s.
+fn epochs(c: &mut Criterion) {
+    initbench::train::setup_process();
+    let mut g = c.benchmark_group("epoch");
+    g.sample_size(10);
+    for (name, text) in [
+        ("w2", include_str!("../experiments/bench_w2.toml")),
+        ("w3", include_str!("../experiments/bench_w3.toml")),
+    ] {
+        let plan = plan_of(text, &format!("bench_{name}"));
+        let setup = plan.setup(&plan.cohorts[0]);
+        let (split, members) = crowd(&plan, 1);
+        let dims = setup.arch.dims();
+        let forward: usize = dims.windows(2).map(|w| 2 * w[0] * w[1]).sum();
+        g.throughput(Throughput::Elements((3 * forward * split.train.n) as u64));
+        let dev = Device::Cpu;
+        let rows = dense::Rows::of(&split.train, setup.arch.head);
+        let mut pop = Population::new(&members, &setup.arch, DType::F32, &dev).unwrap();
+        let mut opt = OptState::new(setup.optimizer, &pop.flat()).unwrap();
+        g.bench_function(format!("{name} one network, training epoch"), |b| {
+            b.iter(|| dense::train_epoch(&setup, &rows, &mut pop, &mut opt, 1, &[true]).unwrap())
+        });
+    }
+    g.finish();
+}
+
 fn recording(c: &mut Criterion) {
     initbench::train::setup_process();
     let plan = seed_plan(50);
@@ -212,6 +242,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = sampling, steps, training, w2_epoch, recording
+    targets = sampling, steps, training, w2_epoch, epochs, recording
 }
 criterion_main!(benches);

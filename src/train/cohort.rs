@@ -10,6 +10,7 @@
 
 use candle_core::{DType, Device, Result, Tensor};
 
+use super::dense;
 use super::diagnostics;
 use super::fused;
 use super::member::Member;
@@ -140,13 +141,25 @@ pub fn train(
     train_tensors(setup, split, members, dtype, dev)
 }
 
-/// [`train`] with candle tensor ops, whatever the network's size.
+/// [`train`] with candle tensor ops, whatever the network's size (minibatch epochs in f32 on
+/// the CPU run on the host, `dense`, where it takes the setup).
 pub fn train_tensors(
     setup: &Setup,
     split: &Split,
     members: &[Member],
     dtype: DType,
     dev: &Device,
+) -> Result<Vec<Outcome>> {
+    train_tensors_on(setup, split, members, dtype, dev, true)
+}
+
+pub(super) fn train_tensors_on(
+    setup: &Setup,
+    split: &Split,
+    members: &[Member],
+    dtype: DType,
+    dev: &Device,
+    dense_ok: bool,
 ) -> Result<Vec<Outcome>> {
     let arch = &setup.arch;
     let train = Tensors::new(&split.train, setup, dtype, dev)?;
@@ -210,7 +223,25 @@ pub fn train_tensors(
         }
     } else {
         drop((fwd, pending_grads));
-        minibatch_epochs(setup, &train, test.as_ref(), pop, opt, &mut tracks, dev)?;
+        let host = if dense_ok && dtype == DType::F32 && dev.is_cpu() && dense::supports(setup) {
+            let rows = |t: &Tensors| dense::Rows::new(&t.x, &t.targets, &t.labels);
+            Some(dense::Host {
+                train: rows(&train)?,
+                test: test.as_ref().map(rows).transpose()?,
+            })
+        } else {
+            None
+        };
+        minibatch_epochs(
+            setup,
+            &train,
+            host.as_ref(),
+            test.as_ref(),
+            pop,
+            opt,
+            &mut tracks,
+            dev,
+        )?;
     }
 
     Ok(tracks
@@ -226,9 +257,11 @@ pub fn train_tensors(
 /// both): the next epoch trains on the assumption that the same members stay active, and is
 /// trained again from a copy of the parameters when the evaluation switches one off. Every
 /// number is computed as it would be one after the other.
+#[allow(clippy::too_many_arguments)]
 fn minibatch_epochs(
     setup: &Setup,
     train: &Tensors,
+    host: Option<&dense::Host>,
     test: Option<&Tensors>,
     mut pop: Population,
     mut opt: OptState,
@@ -242,17 +275,20 @@ fn minibatch_epochs(
         return Ok(());
     }
     let mut mask = mask_of(&active, dev)?;
-    train_epoch(setup, train, &mut pop, &mut opt, 1, &mask)?;
+    train_epoch(setup, train, host, &mut pop, &mut opt, 1, &active, &mask)?;
     for epoch in 1..=setup.epochs {
         // `pop` holds the parameters after `epoch`; `done` keeps them while `pop` moves on.
         let done = pop.deep_copy()?;
         let opt_done = opt.clone();
         let next = (epoch < setup.epochs).then_some(epoch + 1);
         let mut run_next = || match next {
-            Some(e) => train_epoch(setup, train, &mut pop, &mut opt, e, &mask),
+            Some(e) => train_epoch(setup, train, host, &mut pop, &mut opt, e, &active, &mask),
             None => Ok(()),
         };
-        let score = || -> Result<(Forward, Vec<Metrics>)> {
+        let score = || -> Result<(Option<Forward>, Vec<Metrics>)> {
+            if let (Some(data), false) = (host, setup.record_layers) {
+                return Ok((None, dense::score(setup, data, &done, &active)?));
+            }
             // Layer statistics need the hidden layers; the metrics need only the head.
             let fwd = if setup.record_layers {
                 done.forward_lean(arch, &train.x, &train.targets)?
@@ -260,7 +296,7 @@ fn minibatch_epochs(
                 done.forward_head_only(arch, &train.x, &train.targets)?
             };
             let metrics = evaluate(&done, arch, &fwd, train, test)?;
-            Ok((fwd, metrics))
+            Ok((Some(fwd), metrics))
         };
         let (scored, trained) = if rayon::current_thread_index().is_some() {
             rayon::join(score, run_next)
@@ -271,7 +307,9 @@ fn minibatch_epochs(
         let (fwd, metrics) = scored?;
         let on_curve = curve_epochs.contains(&epoch);
         observe(setup, epoch, &metrics, tracks, on_curve);
-        record_layers(setup, epoch, &fwd, tracks, on_curve)?;
+        if let Some(fwd) = &fwd {
+            record_layers(setup, epoch, fwd, tracks, on_curve)?;
+        }
         let now: Vec<bool> = tracks.iter().map(|t| t.active).collect();
         let Some(e) = next else { break };
         if !now.contains(&true) {
@@ -282,21 +320,29 @@ fn minibatch_epochs(
             mask = mask_of(&active, dev)?;
             pop = done;
             opt = opt_done;
-            train_epoch(setup, train, &mut pop, &mut opt, e, &mask)?;
+            train_epoch(setup, train, host, &mut pop, &mut opt, e, &active, &mask)?;
         }
     }
     Ok(())
 }
 
-/// One epoch of minibatch steps, in the schedule's order for `epoch`.
+/// One epoch of minibatch steps, in the schedule's order for `epoch`: on the host, one
+/// network at a time (`dense`), where it takes the setup and `host` holds the rows; else
+/// with tensor ops over the whole population.
+#[allow(clippy::too_many_arguments)]
 fn train_epoch(
     setup: &Setup,
     train: &Tensors,
+    host: Option<&dense::Host>,
     pop: &mut Population,
     opt: &mut OptState,
     epoch: u32,
+    active: &[bool],
     mask: &Tensor,
 ) -> Result<()> {
+    if let Some(data) = host {
+        return dense::train_epoch(setup, &data.train, pop, opt, epoch, active);
+    }
     let arch = &setup.arch;
     for rows in schedule::batches(train.n, setup.batch_size, setup.order_seed, epoch) {
         let (xb, tb) = train.rows(&rows)?;

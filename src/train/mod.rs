@@ -2,6 +2,7 @@
 //! and the rules that turn a run into an outcome.
 
 pub mod cohort;
+pub mod dense;
 pub mod diagnostics;
 pub mod fused;
 pub mod member;

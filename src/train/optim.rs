@@ -197,6 +197,14 @@ impl OptState {
     /// broadcasts against every parameter tensor ([P, 1, 1] for [P, rows, cols] parameters).
     /// Plain SGD with every member on writes into the parameters' storage (tensors that share
     /// it see the step); the other rules replace the tensors in `params`.
+    /// The rule, the steps taken so far and the moments (per parameter tensor, empty where
+    /// the rule keeps none), for an epoch trained outside the tensors (`train::dense`).
+    pub(super) fn parts_mut(
+        &mut self,
+    ) -> (Optimizer, &mut u32, &mut Vec<Tensor>, &mut Vec<Tensor>) {
+        (self.opt, &mut self.step, &mut self.first, &mut self.second)
+    }
+
     pub fn step(&mut self, params: &mut [Tensor], grads: &[Tensor], mask: &Tensor) -> Result<()> {
         self.step += 1;
         // Most steps move every member: then the select would pick every new value anyway.

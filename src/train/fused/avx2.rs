@@ -72,7 +72,7 @@ pub unsafe fn train<
     params: &mut [V<L>],
 ) -> Vec<Lane> {
     assert!(applies(pr) && pr.dims == [I, H, 1] && params.len() == P);
-    assert!(W == 8 * N && L % W == 0);
+    assert!(W == 8 * N && L.is_multiple_of(W));
     let mut lanes = Vec::with_capacity(L);
     for piece in 0..L / W {
         let lanes_of = piece * W..(piece + 1) * W;

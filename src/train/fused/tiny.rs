@@ -133,7 +133,7 @@ unsafe fn run_avx2<
     // Two vectors of networks interleaved measured fastest on the seed study (against one
     // and four): enough independent chains to hide latency without spilling registers.
     if O == 1 && avx2::applies(pr) {
-        return if L % 16 == 0 {
+        return if L.is_multiple_of(16) {
             avx2::train::<L, 16, 2, I, H, P>(pr, p)
         } else {
             avx2::train::<L, 8, 1, I, H, P>(pr, p)

@@ -1,0 +1,477 @@
+//! C = A·B for one network's layer, each element one chain of fused multiply-adds over k in
+//! order, starting from +0: the order in which the gemm crate's microkernels sum when k fits
+//! one of its depth blocks (k ≤ 512), so for those shapes a product here has the bits of
+//! candle's matmul. A is read through strides (a transposed view costs nothing); B and C are
+//! row-major. With AVX2 the tile is six rows by sixteen columns: twelve accumulators, the
+//! two loads of B's row and six broadcasts of A feeding twelve FMAs a step of k; with
+//! AVX-512, eight rows by 32 columns. B's column panel stays in L1 while every row block
+//! passes over it.
+
+/// A's layout: element (i, p) at `a[i * rs + p * cs]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Strides {
+    pub rs: usize,
+    pub cs: usize,
+}
+
+/// c[m × n] = a[m × k] · b[k × n] (b row-major with `n` columns).
+pub fn matmul(a: &[f32], s: Strides, b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize) {
+    assert!(c.len() >= m * n && b.len() >= k * n);
+    if m > 0 && k > 0 {
+        assert!(a.len() > (m - 1) * s.rs + (k - 1) * s.cs);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if avx512() {
+        // SAFETY: as below, with AVX-512F.
+        unsafe { avx512::matmul(a, s, b, c, m, n, k) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        // SAFETY: the CPU has AVX2 and FMA, and every index below stays within the lengths
+        // asserted above.
+        unsafe { avx2::matmul(a, s, b, c, m, n, k) };
+        return;
+    }
+    scalar(a, s, b, c, 0, m, 0, n, n, k);
+}
+
+/// t[c × r] = wᵀ for w[r × c] row-major. Eight rows at a time, so that each write is a run
+/// of eight and the reads stream from eight rows that stay in cache.
+pub fn transpose(w: &[f32], t: &mut [f32], r: usize, c: usize) {
+    let (w, t) = (&w[..r * c], &mut t[..r * c]);
+    let mut i0 = 0;
+    while i0 + 8 <= r {
+        let rows: [&[f32]; 8] = std::array::from_fn(|q| &w[(i0 + q) * c..(i0 + q + 1) * c]);
+        for j in 0..c {
+            let out: &mut [f32; 8] = (&mut t[j * r + i0..j * r + i0 + 8])
+                .try_into()
+                .expect("eight");
+            for (o, row) in out.iter_mut().zip(&rows) {
+                *o = row[j];
+            }
+        }
+        i0 += 8;
+    }
+    for i in i0..r {
+        for j in 0..c {
+            t[j * r + i] = w[i * c + j];
+        }
+    }
+}
+
+/// The depth of one pass over B's panel on the AVX-512 path.
+#[cfg(target_arch = "x86_64")]
+const KC: usize = 256;
+
+#[cfg(target_arch = "x86_64")]
+fn avx512() -> bool {
+    use std::sync::OnceLock;
+    static YES: OnceLock<bool> = OnceLock::new();
+    *YES.get_or_init(|| is_x86_feature_detected!("avx512f"))
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx2_fma() -> bool {
+    use std::sync::OnceLock;
+    static YES: OnceLock<bool> = OnceLock::new();
+    *YES.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+}
+
+/// Rows `i0..i1` and columns `j0..j1` of C, one element at a time: `mul_add` is the same
+/// single rounding as a vector lane's FMA, so the tiles' edges match their insides. Inlined
+/// into the AVX2 path, where `mul_add` is an instruction rather than a libm call.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn scalar(
+    a: &[f32],
+    s: Strides,
+    b: &[f32],
+    c: &mut [f32],
+    i0: usize,
+    i1: usize,
+    j0: usize,
+    j1: usize,
+    n: usize,
+    k: usize,
+) {
+    for i in i0..i1 {
+        for j in j0..j1 {
+            let mut acc = 0.0f32;
+            for p in 0..k {
+                acc = a[i * s.rs + p * s.cs].mul_add(b[p * n + j], acc);
+            }
+            c[i * n + j] = acc;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::Strides;
+    use std::arch::x86_64::*;
+
+    const MR: usize = 6;
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn matmul(
+        a: &[f32],
+        s: Strides,
+        b: &[f32],
+        c: &mut [f32],
+        m: usize,
+        n: usize,
+        k: usize,
+    ) {
+        let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+        let mut j = 0;
+        while j + 16 <= n {
+            rows::<2>(ap, s, bp, cp, m, n, k, j);
+            j += 16;
+        }
+        if j + 8 <= n {
+            rows::<1>(ap, s, bp, cp, m, n, k, j);
+            j += 8;
+        }
+        if j < n {
+            super::scalar(a, s, b, c, 0, m, j, n, n, k);
+        }
+    }
+
+    /// Every row block of the V·8 columns from `j`.
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn rows<const V: usize>(
+        a: *const f32,
+        s: Strides,
+        b: *const f32,
+        c: *mut f32,
+        m: usize,
+        n: usize,
+        k: usize,
+        j: usize,
+    ) {
+        let mut i = 0;
+        while i + MR <= m {
+            tile::<MR, V>(a, s, b, c, n, k, i, j);
+            i += MR;
+        }
+        match m - i {
+            0 => {}
+            1 => tile::<1, V>(a, s, b, c, n, k, i, j),
+            2 => tile::<2, V>(a, s, b, c, n, k, i, j),
+            3 => tile::<3, V>(a, s, b, c, n, k, i, j),
+            4 => tile::<4, V>(a, s, b, c, n, k, i, j),
+            _ => tile::<5, V>(a, s, b, c, n, k, i, j),
+        }
+    }
+
+    /// C[i..i+R, j..j+8V], held in R·V registers for the whole of k.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile<const R: usize, const V: usize>(
+        a: *const f32,
+        s: Strides,
+        b: *const f32,
+        c: *mut f32,
+        n: usize,
+        k: usize,
+        i: usize,
+        j: usize,
+    ) {
+        let mut acc = [[_mm256_setzero_ps(); V]; R];
+        // One pointer a row, so that the broadcasts do not wait on a chain of additions.
+        let mut rows = [a; R];
+        for (r, p) in rows.iter_mut().enumerate() {
+            *p = a.add((i + r) * s.rs);
+        }
+        let mut brow = b.add(j);
+        for _ in 0..k {
+            let mut bv = [_mm256_setzero_ps(); V];
+            for (v, x) in bv.iter_mut().enumerate() {
+                *x = _mm256_loadu_ps(brow.add(8 * v));
+            }
+            for (row, p) in acc.iter_mut().zip(rows.iter_mut()) {
+                let x = _mm256_broadcast_ss(&**p);
+                *p = p.add(s.cs);
+                for (v, y) in row.iter_mut().enumerate() {
+                    *y = _mm256_fmadd_ps(x, bv[v], *y);
+                }
+            }
+            brow = brow.add(n);
+        }
+        for (r, row) in acc.iter().enumerate() {
+            for (v, y) in row.iter().enumerate() {
+                _mm256_storeu_ps(c.add((i + r) * n + j + 8 * v), *y);
+            }
+        }
+    }
+}
+
+/// The same tiles in 16-lane registers: eight rows by 32 columns, and a masked register for
+/// the last columns. Lanes are independent, so the width changes no bit.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::Strides;
+    use std::arch::x86_64::*;
+
+    const MR: usize = 8;
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn matmul(
+        a: &[f32],
+        s: Strides,
+        b: &[f32],
+        c: &mut [f32],
+        m: usize,
+        n: usize,
+        k: usize,
+    ) {
+        let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+        // Depth in blocks of KC, so that B's panel (KC × 32) stays in L1; a block after the
+        // first carries each sum on from C, which holds it exactly.
+        let mut p0 = 0;
+        while p0 < k || p0 == 0 {
+            let kb = super::KC.min(k - p0);
+            let (ab, bb) = (ap.add(p0 * s.cs), bp.add(p0 * n));
+            let first = p0 == 0;
+            let mut j = 0;
+            while j + 32 <= n {
+                rows::<2>(ab, s, bb, cp, m, n, kb, j, u16::MAX, first);
+                j += 32;
+            }
+            while j < n {
+                let w = (n - j).min(16);
+                let mask = if w == 16 { u16::MAX } else { (1u16 << w) - 1 };
+                rows::<1>(ab, s, bb, cp, m, n, kb, j, mask, first);
+                j += w;
+            }
+            p0 += kb.max(1);
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn rows<const V: usize>(
+        a: *const f32,
+        s: Strides,
+        b: *const f32,
+        c: *mut f32,
+        m: usize,
+        n: usize,
+        k: usize,
+        j: usize,
+        mask: u16,
+        first: bool,
+    ) {
+        let mut i = 0;
+        while i + MR <= m {
+            tile::<MR, V>(a, s, b, c, n, k, i, j, mask, first);
+            i += MR;
+        }
+        match m - i {
+            0 => {}
+            1 => tile::<1, V>(a, s, b, c, n, k, i, j, mask, first),
+            2 => tile::<2, V>(a, s, b, c, n, k, i, j, mask, first),
+            3 => tile::<3, V>(a, s, b, c, n, k, i, j, mask, first),
+            4 => tile::<4, V>(a, s, b, c, n, k, i, j, mask, first),
+            5 => tile::<5, V>(a, s, b, c, n, k, i, j, mask, first),
+            6 => tile::<6, V>(a, s, b, c, n, k, i, j, mask, first),
+            _ => tile::<7, V>(a, s, b, c, n, k, i, j, mask, first),
+        }
+    }
+
+    /// C[i..i+R, j..j+16V] (with V = 1 only the lanes of `mask`), from zero or, when not
+    /// `first`, from C's values.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile<const R: usize, const V: usize>(
+        a: *const f32,
+        s: Strides,
+        b: *const f32,
+        c: *mut f32,
+        n: usize,
+        k: usize,
+        i: usize,
+        j: usize,
+        mask: u16,
+        first: bool,
+    ) {
+        let mut acc = [[_mm512_setzero_ps(); V]; R];
+        if !first {
+            for (r, row) in acc.iter_mut().enumerate() {
+                for (v, y) in row.iter_mut().enumerate() {
+                    let at = c.add((i + r) * n + j + 16 * v);
+                    *y = if V == 1 {
+                        _mm512_maskz_loadu_ps(mask, at)
+                    } else {
+                        _mm512_loadu_ps(at)
+                    };
+                }
+            }
+        }
+        let mut rows = [a; R];
+        for (r, p) in rows.iter_mut().enumerate() {
+            *p = a.add((i + r) * s.rs);
+        }
+        let mut brow = b.add(j);
+        for _ in 0..k {
+            let mut bv = [_mm512_setzero_ps(); V];
+            for (v, x) in bv.iter_mut().enumerate() {
+                *x = if V == 1 {
+                    _mm512_maskz_loadu_ps(mask, brow)
+                } else {
+                    _mm512_loadu_ps(brow.add(16 * v))
+                };
+            }
+            for (row, p) in acc.iter_mut().zip(rows.iter_mut()) {
+                let x = _mm512_set1_ps(**p);
+                *p = p.add(s.cs);
+                for (v, y) in row.iter_mut().enumerate() {
+                    *y = _mm512_fmadd_ps(x, bv[v], *y);
+                }
+            }
+            brow = brow.add(n);
+        }
+        for (r, row) in acc.iter().enumerate() {
+            for (v, y) in row.iter().enumerate() {
+                let out = c.add((i + r) * n + j + 16 * v);
+                if V == 1 {
+                    _mm512_mask_storeu_ps(out, mask, *y);
+                } else {
+                    _mm512_storeu_ps(out, *y);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Tensor};
+
+    fn values(len: usize, seed: u32) -> Vec<f32> {
+        // Mixed signs and magnitudes, so that the order of the sum shows in the bits.
+        (0..len as u32)
+            .map(|i| {
+                let h = (i.wrapping_mul(2_654_435_761) ^ seed.wrapping_mul(40_503)) >> 8;
+                let x = (h % 20_000) as f32 / 10_000.0 - 1.0;
+                x * if h.is_multiple_of(7) { 9.0 } else { 1.0 }
+            })
+            .collect()
+    }
+
+    /// The first index where the bits differ, with both values, so a failure stays readable.
+    /// NaNs count as equal: which operand's payload an instruction passes on is the
+    /// compiler's choice, and a NaN is a NaN to every reader of the results.
+    fn first_difference(a: &[f32], b: &[f32]) -> Option<(usize, f32, f32)> {
+        assert_eq!(a.len(), b.len());
+        (0..a.len())
+            .find(|&i| a[i].to_bits() != b[i].to_bits() && !(a[i].is_nan() && b[i].is_nan()))
+            .map(|i| (i, a[i], b[i]))
+    }
+
+    /// candle's matmul of the same operands, a transposed A as a transposed view.
+    fn candle(a: &[f32], at: bool, b: &[f32], m: usize, n: usize, k: usize) -> Vec<f32> {
+        let dev = Device::Cpu;
+        let a = if at {
+            Tensor::from_slice(a, (k, m), &dev).unwrap().t().unwrap()
+        } else {
+            Tensor::from_slice(a, (m, k), &dev).unwrap()
+        };
+        let b = Tensor::from_slice(b, (k, n), &dev).unwrap();
+        a.matmul(&b)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_bits_of_candles_matmul_for_the_shapes_training_uses() {
+        // Forward (rows × in · in × out), weight gradients (Aᵀ: in × rows · rows × out) and
+        // input gradients, for widths around the tile's edges and batch tails.
+        for &(m, n, k) in &[
+            (64, 128, 64),
+            (64, 128, 128),
+            (29, 128, 128),
+            (64, 10, 128),
+            (64, 64, 64),
+            (13, 64, 64),
+            (64, 40, 17),
+            (7, 23, 300),
+            (64, 512, 512),
+            (128, 512, 784),
+        ] {
+            for at in [false, true] {
+                let a = values(m * k, 1);
+                let b = values(k * n, 2);
+                let s = if at {
+                    Strides { rs: 1, cs: m }
+                } else {
+                    Strides { rs: k, cs: 1 }
+                };
+                let mut c = vec![f32::NAN; m * n];
+                matmul(&a, s, &b, &mut c, m, n, k);
+                assert_eq!(
+                    first_difference(&c, &candle(&a, at, &b, m, n, k)),
+                    None,
+                    "{m}×{k}·{k}×{n}, Aᵀ {at}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_scalar_path_gives_the_vector_paths_bits() {
+        let (m, n, k) = (11, 37, 600);
+        let a = values(m * k, 3);
+        let b = values(k * n, 4);
+        let s = Strides { rs: k, cs: 1 };
+        let mut fast = vec![0.0; m * n];
+        let mut slow = vec![0.0; m * n];
+        matmul(&a, s, &b, &mut fast, m, n, k);
+        scalar(&a, s, &b, &mut slow, 0, m, 0, n, n, k);
+        assert_eq!(first_difference(&fast, &slow), None);
+        #[cfg(target_arch = "x86_64")]
+        if avx2_fma() {
+            let mut mid = vec![0.0; m * n];
+            // SAFETY: the CPU has AVX2 and FMA; the lengths are those matmul asserts.
+            unsafe { avx2::matmul(&a, s, &b, &mut mid, m, n, k) };
+            assert_eq!(first_difference(&mid, &slow), None);
+        }
+    }
+
+    #[test]
+    fn transpose_swaps_rows_and_columns() {
+        for (r, c) in [(1, 1), (8, 8), (13, 29), (128, 10), (64, 128)] {
+            let w = values(r * c, 7);
+            let mut t = vec![0.0; r * c];
+            transpose(&w, &mut t, r, c);
+            for i in 0..r {
+                for j in 0..c {
+                    assert_eq!(t[j * r + i].to_bits(), w[i * c + j].to_bits());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nan_stays_in_its_own_row_and_column() {
+        let (m, n, k) = (8, 24, 5);
+        let mut a = values(m * k, 5);
+        a[3 * k + 2] = f32::NAN;
+        let b = values(k * n, 6);
+        let mut c = vec![0.0; m * n];
+        matmul(&a, Strides { rs: k, cs: 1 }, &b, &mut c, m, n, k);
+        for i in 0..m {
+            for j in 0..n {
+                assert_eq!(c[i * n + j].is_nan(), i == 3, "({i}, {j})");
+            }
+        }
+    }
+}
