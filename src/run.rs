@@ -21,6 +21,7 @@ use crate::memory;
 use crate::plan::shard::{self, Shard};
 use crate::plan::{Chunk, Plan};
 use crate::record::{self, canonical, lock::Lock, resume, Finished, Manifest, Recorder, Rendered};
+use crate::report::workbook::{self, Book};
 use crate::train::{self, cohort, Outcome};
 
 /// How to run a plan (none of it changes the results).
@@ -221,44 +222,66 @@ fn count(n: usize, what: &str) -> String {
     }
 }
 
-/// Everything a finished run ends with: the summary, the weight-space map (for sweeps of at
-/// least 4 and at most [`regions::AUTO_MAX_TRIALS`] trials) and, unless the spec says
-/// `figures = false` or the folder holds no trials, the report. The summary and the map are independent and run side by
-/// side on `threads` threads (the summary's cells in parallel too); every result is the same
-/// on any number of threads.
+/// Everything a finished run ends with: the summary and the workbook, the weight-space map
+/// (for sweeps of at least 4 and at most [`regions::AUTO_MAX_TRIALS`] trials) and, unless the
+/// spec says `figures = false` or the folder holds no trials, the report. The summary with the
+/// workbook and the map with the report are independent (the report needs the map, not the
+/// summary) and run side by side on `threads` threads, as do the summary's cells and the
+/// workbook's trials sheet; every result is the same on any number of threads.
 pub fn finish(dir: &Path, threads: usize) -> Result<(Summary, Option<crate::report::Report>)> {
     let folder = Folder::read(dir)?;
     let trials = folder.trials();
-    let (summary, mapped) = analyze::pool(threads)?.install(|| {
+    // An empty shard (more shards than work) is a valid, empty result: nothing to draw.
+    let figures = folder.manifest.spec["figures"].as_bool() != Some(false) && trials > 0;
+    let (summary, report) = analyze::pool(threads)?.install(|| {
         rayon::join(
-            || {
-                let summary = Summary::new(&folder);
-                summary.write(dir).map(|_| summary)
+            || -> Result<Summary> {
+                // The workbook's trials sheet needs only trials.csv: it fills beside the
+                // summary's cells.
+                let (summary, book) = rayon::join(
+                    || {
+                        let summary = Summary::new(&folder);
+                        summary.write(dir).map(|_| summary)
+                    },
+                    || {
+                        let mut book = Book::new(dir, experiment(&folder), workbook::MAX_ROWS)?;
+                        book.trials().map(|_| book)
+                    },
+                );
+                let (summary, mut book) = (summary?, book?);
+                book.summary()?;
+                book.save()?;
+                Ok(summary)
             },
-            || match (4..=regions::AUTO_MAX_TRIALS).contains(&trials) {
-                true => regions::regions(dir, &regions::Options::default()).map(|_| ()),
-                false => Ok(()),
+            || -> Result<Option<crate::report::Report>> {
+                if (4..=regions::AUTO_MAX_TRIALS).contains(&trials) {
+                    regions::regions(dir, &regions::Options::default())?;
+                }
+                match figures {
+                    true => crate::report::render(dir, &Analysis::new(&folder)?).map(Some),
+                    false => Ok(None),
+                }
             },
         )
     });
-    let summary = summary?;
-    mapped?;
-    // An empty shard (more shards than work) is a valid, empty result: nothing to draw.
-    if folder.manifest.spec["figures"].as_bool() == Some(false) || trials == 0 {
-        return Ok((summary, None));
-    }
-    let report = crate::report::render(dir, &Analysis::new(&folder)?)?;
-    Ok((summary, Some(report)))
+    Ok((summary?, report?))
 }
 
-/// `initbench summarize`: checks the folder as a whole ([`record::check`]), then writes `summary.csv` and `comparisons.csv` for the results in `dir`
-/// on `threads` threads (the same results on any number).
-pub fn summarize(dir: &Path, threads: usize) -> Result<Summary> {
+/// `initbench summarize`: checks the folder as a whole ([`record::check`]), then writes
+/// `summary.csv`, `comparisons.csv` and the workbook for the results in `dir` on `threads`
+/// threads (the same results on any number); returns the summary and the workbook's path.
+pub fn summarize(dir: &Path, threads: usize) -> Result<(Summary, PathBuf)> {
     record::check::check(dir)?;
     let folder = Folder::read(dir)?;
     let summary = analyze::pool(threads)?.install(|| Summary::new(&folder));
     summary.write(dir)?;
-    Ok(summary)
+    let book = workbook::write(dir, experiment(&folder))?;
+    Ok((summary, book))
+}
+
+/// The experiment's name, which names its workbook.
+fn experiment(folder: &Folder) -> &str {
+    folder.manifest.spec["name"].as_str().unwrap_or("results")
 }
 
 /// `initbench report`: checks the folder as a whole, then renders the report of the results

@@ -9,7 +9,7 @@ use common::{csv, Scratch};
 const SMOKE: &str = include_str!("../experiments/smoke.toml");
 
 /// Files a merge must reproduce byte for byte.
-const MERGED: [&str; 9] = [
+const MERGED: [&str; 10] = [
     "trials.csv",
     "curves.csv",
     "weights.csv",
@@ -19,7 +19,13 @@ const MERGED: [&str; 9] = [
     "som_nodes.csv",
     "regions.csv",
     "separation.csv",
+    "smoke.xlsx",
 ];
+
+/// A file's bytes (the workbook is not text).
+fn bytes(s: &Scratch, rel: &str) -> Vec<u8> {
+    std::fs::read(s.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
 
 #[test]
 fn three_shards_merge_into_the_single_run() {
@@ -57,7 +63,7 @@ fn three_shards_merge_into_the_single_run() {
     assert!(r.stdout.contains("results/smoke/"), "{}", r.stdout);
     for f in MERGED {
         assert!(
-            s.read(&format!("results/smoke/{f}")) == s.read(&format!("single/{f}")),
+            bytes(&s, &format!("results/smoke/{f}")) == bytes(&s, &format!("single/{f}")),
             "{f}"
         );
     }
@@ -177,7 +183,7 @@ fn the_generated_slurm_scripts_run_shards_and_merge() {
     s.run(&["run", "smoke.toml", "--out", "single"]).ok();
     for f in MERGED {
         assert!(
-            s.read(&format!("results/smoke/{f}")) == s.read(&format!("single/{f}")),
+            bytes(&s, &format!("results/smoke/{f}")) == bytes(&s, &format!("single/{f}")),
             "{f}"
         );
     }
@@ -220,7 +226,7 @@ fn more_shards_than_trials_give_empty_valid_shards() {
     s.run(&["run", "smoke.toml", "--out", "single"]).ok();
     for f in MERGED {
         assert!(
-            s.read(&format!("m/{f}")) == s.read(&format!("single/{f}")),
+            bytes(&s, &format!("m/{f}")) == bytes(&s, &format!("single/{f}")),
             "{f}"
         );
     }

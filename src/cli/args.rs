@@ -46,7 +46,8 @@ pub(super) enum Command {
     },
     /// Write Slurm scripts that run a spec as an array of shards and merge them
     Slurm(SlurmArgs),
-    /// Write summary.csv and comparisons.csv for a results folder (no training)
+    /// Write summary.csv, comparisons.csv and the workbook (<name>.xlsx) for a results folder
+    /// (no training)
     Summarize {
         /// Results folder
         dir: PathBuf,

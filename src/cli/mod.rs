@@ -65,13 +65,14 @@ pub fn main() -> Result<()> {
         }
         Some(Command::Summarize { dir }) => {
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let summary = run::summarize(&dir, threads)?;
+            let (summary, book) = run::summarize(&dir, threads)?;
             print_out(&format!(
-                "{}\nWrote {}/summary.csv ({} cells) and comparisons.csv ({} pairs)\n",
+                "{}\nWrote {}/summary.csv ({} cells), comparisons.csv ({} pairs) and {}\n",
                 crate::analyze::summary::table(&summary.cells, 40),
                 dir.display(),
                 summary.cells.len(),
-                summary.comparisons.len()
+                summary.comparisons.len(),
+                book.file_name().unwrap_or_default().to_string_lossy()
             ));
             Ok(())
         }

@@ -57,12 +57,13 @@ pub(super) fn run_spec(args: RunArgs) -> Result<()> {
     let report = run::run(&plan, Some(&args.spec), &opts)?;
     let (summary, written) = run::finish(&report.dir, threads)?;
     print_out(&format!(
-        "{}\n{} trials trained in {:.2} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, curves.csv, weights.csv, init_vectors.csv, timings.csv, {}manifest.json)\n{}\n",
+        "{}\n{} trials trained in {:.2} s{}. Results: {}/ (trials.csv, summary.csv, comparisons.csv, {}.xlsx, curves.csv, weights.csv, init_vectors.csv, timings.csv, {}manifest.json)\n{}\n",
         crate::analyze::summary::table(&summary.cells, 40),
         report.trained,
         report.seconds,
         if report.resumed > 0 { format!(" ({} were already recorded)", report.resumed) } else { String::new() },
         report.dir.display(),
+        plan.spec.name,
         if plan.spec.record_layers { "layers.csv, " } else { "" },
         match written {
             Some(w) => format!("Report: {}", w.markdown.display()),

@@ -49,6 +49,15 @@ pub fn replace(
     swap_in(path, true, fill)
 }
 
+/// [`replace`] without the fsync, for a file the analysis derives from the results
+/// (`initbench summarize` writes it again).
+pub fn replace_derived(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<()> {
+    swap_in(path, false, fill)
+}
+
 /// [`replace`], fsyncing the new file first only when `durable`: where the file holds the
 /// only copy of its rows, a power cut between the rename and the data reaching the disk
 /// could lose them.
@@ -57,7 +66,10 @@ fn swap_in(
     durable: bool,
     fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 ) -> Result<()> {
-    let tmp = path.with_extension("csv.tmp");
+    // `<file>.tmp`: `trials.csv.tmp`, `seed_xor.xlsx.tmp`.
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
     let result = (|| {
         let mut w = BufWriter::new(File::create(&tmp)?);
         fill(&mut w)?;

@@ -1,5 +1,6 @@
 //! The report stage: renders an [`Analysis`] as figures (SVG and PNG, under `report/`) and
-//! `report.md`. It computes no statistic: everything it shows comes from `analyze`.
+//! `report.md`, and the analysis's tables and the trials as a workbook ([`workbook`]). It
+//! computes no statistic: everything it shows comes from `analyze`.
 //!
 //! The figures are listed in [`catalog::FIGURES`]: sweeps along a numeric axis, success-rate
 //! heatmaps, time to target, accuracy box plots, training curves, and the figures of
@@ -18,6 +19,7 @@ pub mod layout;
 pub mod markdown;
 pub mod text;
 pub mod weight_space;
+pub mod workbook;
 
 use std::path::{Path, PathBuf};
 
