@@ -292,37 +292,20 @@ impl Workspace {
             let (i, o) = (dims[l], dims[l + 1]);
             let (below, above) = self.acts.split_at_mut(l + 1);
             let input = &below[l][..n * i];
-            let out: &mut [f32] = if l + 1 < layers {
-                &mut above[0][..n * o]
-            } else {
-                &mut self.dz[..n * o]
-            };
-            matmul(input, Strides { rs: i, cs: 1 }, net.w[l], out, n, o, i);
             let b = &*net.b[l];
             if l + 1 == layers {
+                let out = &mut self.dz[..n * o];
+                matmul(input, Strides { rs: i, cs: 1 }, net.w[l], out, n, o, i);
                 for row in out.chunks_exact_mut(o) {
                     for (v, &bj) in row.iter_mut().zip(b) {
                         *v += bj;
                     }
                 }
-            } else if matches!(act, Act::Relu) {
-                for row in out.chunks_exact_mut(o) {
-                    for (v, &bj) in row.iter_mut().zip(b) {
-                        *v = (*v + bj).max(0.0);
-                    }
-                }
             } else {
-                let z = &mut self.zs[l + 1];
-                let keep = !z.is_empty();
-                for (r, row) in out.chunks_exact_mut(o).enumerate() {
-                    for (j, (v, &bj)) in row.iter_mut().zip(b).enumerate() {
-                        let zv = *v + bj;
-                        if keep {
-                            z[r * o + j] = zv;
-                        }
-                        *v = act.forward(zv);
-                    }
-                }
+                // The product goes to the scratch `da`, the activations to the layer's own.
+                let z = &mut self.da[..n * o];
+                matmul(input, Strides { rs: i, cs: 1 }, net.w[l], z, n, o, i);
+                elementwise::bias_act(act, z, b, &mut above[0][..n * o], &mut self.zs[l + 1]);
             }
         }
         let k = dims[layers];

@@ -3,7 +3,7 @@
 //! forward pass: the same products and roundings, and the loss summed in the blocks candle's
 //! row sum uses.
 
-use super::elementwise::Act;
+use super::elementwise::{self, Act};
 use super::matmul::{matmul, Strides};
 
 /// Rows scored at a time: their activations stay in cache between layers.
@@ -58,11 +58,7 @@ pub fn softmax_ce(
                 }
             } else {
                 // The input is spent: its storage takes this layer's activations.
-                for (ar, zr) in buf.a[..m * o].chunks_exact_mut(o).zip(z.chunks_exact(o)) {
-                    for ((av, &zv), &bj) in ar.iter_mut().zip(zr).zip(b[l]) {
-                        *av = act.forward(zv + bj);
-                    }
-                }
+                elementwise::bias_act(act, z, b[l], &mut buf.a[..m * o], &mut []);
             }
         }
         let logits = &buf.z[..m * k];
