@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs the two benchmark workloads (BENCHMARKS.md) with initbench and with the peers' JAX and
+# Runs the three benchmark workloads (BENCHMARKS.md) with initbench and with the peers' JAX and
 # NumPy (and PyTorch, when installed) scripts, alternately, several rounds, on this machine,
-# and prints medians and ratios. Machines are shared and noisy: compare only figures from one
+# and prints medians and ratios, the W2 and W3 sweeps also as a share of the machine's float32
+# matrix-multiply peak (OpenBLAS sgemm, measured first by the peers' gemm_peak.py). Machines are shared and noisy: compare only figures from one
 # run of this script.
 #
 #   scripts/compare-peers.sh [PEERS_DIR] [ROUNDS]
 #
-# PEERS_DIR holds the peers' scripts (w1_numpy.py, w1_jax.py, w2_jax.py, w2_torch.py), given as
-# the first argument or $PEERS_DIR. Their Python environment is made in
+# PEERS_DIR holds the peers' scripts (w1_numpy.py, w1_jax.py, w2_jax.py, w2_torch.py,
+# gemm_peak.py), given as the first argument or $PEERS_DIR; W3's are scripts/peers/. Their Python environment is made in
 # $PEERS_VENV (default ~/.peers-venv) from PyPI when missing: numpy, scipy, scikit-learn,
 # threadpoolctl and jax (~0.7 GB). PyTorch is used only if that environment already has it
 # (`$PEERS_VENV/bin/pip install torch`: PyPI's Linux wheel brings CUDA libraries, ~5 GB).
@@ -46,6 +47,14 @@ wall() { # seconds a command takes, process start to exit
 # Other work on the machine moves every figure (the two-thread ones most): the table says how
 # busy it was.
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+W3_PEERS=$PWD/scripts/peers
+(cd "$PEERS_OUT" && "$PY" "$PEERS/gemm_peak.py" --numpy-only >"$OUT/log/gemm_peak" 2>&1)
+"$PY" - "$PEERS_OUT" >>"$OUT/times" <<'EOF'
+import json, sys
+for r in json.load(open(f"{sys.argv[1]}/gemm_peak.json"))["results"]:
+    if r["shape"] == "1024x1024x1024":
+        print(f"sgemm_peak_{r['threads']}t_gflops", r["gflops"])
+EOF
 for r in $(seq 1 "$ROUNDS"); do
     echo "round $r/$ROUNDS" >&2
     # W1 end to end: process start to exit, every CSV written (figures off in the spec).
@@ -89,7 +98,29 @@ v = j["vmap8"]
 print("w2_jax_vmap_trial_epochs_per_s", 1 / v["per_epoch_per_trial_s"])
 print("w2_jax_epoch_s", j["jit_train"]["median_epoch_s"])
 EOF
+    # W3: the 8-replicate sweep on 2 threads, and JAX's jit and vmap (scripts/peers/).
+    "$BIN" run experiments/bench_w3.toml --threads 2 --out "$OUT/w3-$r" >"$OUT/log/w3-$r" 2>&1
+    "$PY" - "$OUT/w3-$r" "$OUT/log/w3-$r" >>"$OUT/times" <<'EOF'
+import csv, re, statistics, sys
+rows = list(csv.DictReader(open(f"{sys.argv[1]}/timings.csv")))
+trained = float(re.search(r"trained in ([0-9.]+) s", open(sys.argv[2]).read()).group(1))
+print("w3_initbench_trial_epochs_per_s", 8 * 10 / trained)
+print("w3_initbench_epoch_s", statistics.median(float(r["chunk_seconds"]) for r in rows) / 10)
+EOF
+    (cd "$PEERS_OUT" && "$PY" "$W3_PEERS/w3_jax.py" 1 >"$OUT/log/w3_jax-$r" 2>&1)
+    "$PY" - "$PEERS_OUT" >>"$OUT/times" <<'EOF'
+import json, sys
+j = json.load(open(f"{sys.argv[1]}/w3_jax.json"))
+print("w3_jax_vmap_trial_epochs_per_s", j["vmap"]["trial_epochs_per_s"])
+print("w3_jax_epoch_s", j["jit"]["median_epoch_s"])
+EOF
     if [ "$HAS_TORCH" = 1 ]; then
+        (cd "$PEERS_OUT" && "$PY" "$W3_PEERS/w3_torch.py" 1 >"$OUT/log/w3_torch-$r" 2>&1)
+        "$PY" - "$PEERS_OUT" >>"$OUT/times" <<'EOF'
+import json, sys
+j = json.load(open(f"{sys.argv[1]}/w3_torch.json"))
+print("w3_torch_epoch_s", min(x["median_epoch_s"] for k, x in j.items() if k.startswith("torch_")))
+EOF
         (cd "$PEERS_OUT" && "$PY" "$PEERS/w2_torch.py" 2 >"$OUT/log/w2_torch-$r" 2>&1)
         "$PY" - "$PEERS_OUT" >>"$OUT/times" <<'EOF'
 import json, sys
@@ -150,6 +181,23 @@ if "w2_torch_epoch_s" in m:
 else:
     row(sweep, f"{ie * 1e3:.1f}", "ms", "(PyTorch not installed)")
     row(solo, f"{so * 1e3:.1f}", "ms", "(PyTorch not installed)")
+# Training FLOPs a trial-epoch, the peers' count (3 x the forward products per training row).
+w2_flops, w3_flops = 3 * 248_320 * 1437, 3 * 2_385_920 * 4000
+peak = m.get("sgemm_peak_2t_gflops")
+if peak:
+    row("sgemm 1024³, OpenBLAS, 2 threads (the peak)", f"{peak:.0f}", "GFLOP/s")
+    row("W2 initbench sweep, training arithmetic", f"{ti * w2_flops / 1e9:.0f}", "GFLOP/s", f"{ti * w2_flops / 1e9 / peak:.0%} of the peak")
+tj3, ti3 = m["w3_jax_vmap_trial_epochs_per_s"], m["w3_initbench_trial_epochs_per_s"]
+row("W3 JAX vmap over 8 seeds", f"{tj3:.2f}", "trial-epochs/s")
+row("W3 initbench sweep, 8 replicates, 2 threads", f"{ti3:.2f}", "trial-epochs/s", f"{ti3 / tj3:.2f}x JAX")
+if peak:
+    row("W3 initbench sweep, training arithmetic", f"{ti3 * w3_flops / 1e9:.0f}", "GFLOP/s", f"{ti3 * w3_flops / 1e9 / peak:.0%} of the peak")
+row("W3 JAX jit, one network's epoch", f"{m['w3_jax_epoch_s'] * 1e3:.0f}", "ms")
+e3 = m["w3_initbench_epoch_s"]
+if "w3_torch_epoch_s" in m:
+    row("W3 initbench, one network's epoch in the sweep (1 thread each)", f"{e3 * 1e3:.0f}", "ms", f"{e3 / m['w3_torch_epoch_s']:.2f}x PyTorch's (faster) time")
+else:
+    row("W3 initbench, one network's epoch in the sweep (1 thread each)", f"{e3 * 1e3:.0f}", "ms", "(PyTorch not installed)")
 EOF
 echo
 echo "load average (1, 5, 15 min) before the runs, from other work on the machine: $LOAD_BEFORE"
