@@ -224,10 +224,9 @@ pub(super) fn train_tensors_on(
     } else {
         drop((fwd, pending_grads));
         let host = if dense_ok && dtype == DType::F32 && dev.is_cpu() && dense::supports(setup) {
-            let rows = |t: &Tensors| dense::Rows::new(&t.x, &t.targets, &t.labels);
             Some(dense::Host {
-                train: rows(&train)?,
-                test: test.as_ref().map(rows).transpose()?,
+                train: dense::Rows::of(&split.train, arch.head),
+                test: split.test.as_ref().map(|t| dense::Rows::of(t, arch.head)),
             })
         } else {
             None

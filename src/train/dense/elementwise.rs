@@ -205,10 +205,20 @@ fn elu(z: f32, alpha: f32) -> f32 {
 /// Softmax with cross-entropy for one row of logits `z` and one-hot `t`: writes dL/dz of the
 /// batch's mean loss, (softmax(z) − t) / n, into `dz`, as `Head::forward` then
 /// `Head::backward` compute it (log-softmax shifted by the row's max, its exp the output).
-/// Rows have fewer than 32 classes, where candle's sum over a row adds in order from 0.
 #[inline]
 pub fn softmax_ce_backward(z: &[f32], t: &[f32], inv_n: f32, dz: &mut [f32]) {
-    // candle's max over a row: the first element, replaced by each larger one.
+    let (max, lse) = log_softmax_shift(z);
+    for ((d, &v), &y) in dz.iter_mut().zip(z).zip(t) {
+        let o = ((v - max) - lse).exp();
+        *d = (o - y) * inv_n + 0.0;
+    }
+}
+
+/// A row's max and the log of its shifted exponentials' sum, log p = (z − max) − lse, as
+/// `log_softmax` computes them: candle's max is the first element, replaced by each larger
+/// one (so a NaN first stays), and its sum over fewer than 32 elements adds in order from 0.
+#[inline]
+pub fn log_softmax_shift(z: &[f32]) -> (f32, f32) {
     let mut max = z[0];
     for &v in &z[1..] {
         if max < v {
@@ -219,11 +229,7 @@ pub fn softmax_ce_backward(z: &[f32], t: &[f32], inv_n: f32, dz: &mut [f32]) {
     for &v in z {
         sum += (v - max).exp();
     }
-    let lse = sum.ln();
-    for ((d, &v), &y) in dz.iter_mut().zip(z).zip(t) {
-        let o = ((v - max) - lse).exp();
-        *d = (o - y) * inv_n + 0.0;
-    }
+    (max, sum.ln())
 }
 
 /// The largest number of classes [`softmax_ce_backward`] takes.

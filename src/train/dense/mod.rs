@@ -62,19 +62,29 @@ impl Rows {
             n: d.n,
         }
     }
-
-    pub fn new(x: &Tensor, targets: &Tensor, labels: &Tensor) -> Result<Self> {
-        Ok(Rows {
-            x: x.flatten_all()?.to_vec1()?,
-            targets: targets.flatten_all()?.to_vec1()?,
-            labels: labels.flatten_all()?.to_vec1()?,
-            n: x.dims2()?.0,
-        })
-    }
 }
 
 fn host(t: &Tensor) -> Result<Vec<f32>> {
     t.flatten_all()?.to_vec1()
+}
+
+/// Member `p`'s slice of each buffer, every buffer holding `members` equal slices.
+fn member(bufs: &[Vec<f32>], p: usize, members: usize) -> Vec<&[f32]> {
+    bufs.iter()
+        .map(|v| {
+            let size = v.len() / members;
+            &v[p * size..(p + 1) * size]
+        })
+        .collect()
+}
+
+fn member_mut(bufs: &mut [Vec<f32>], p: usize, members: usize) -> Vec<&mut [f32]> {
+    bufs.iter_mut()
+        .map(|v| {
+            let size = v.len() / members;
+            &mut v[p * size..(p + 1) * size]
+        })
+        .collect()
 }
 
 /// Every active member's loss and accuracy on the whole of each split, as the tensor path's
@@ -86,7 +96,6 @@ pub fn score(
     active: &[bool],
 ) -> Result<Vec<Metrics>> {
     let dims = setup.arch.dims();
-    let layers = setup.arch.layers();
     let act = Act::of(setup.arch.activation).expect("supports() was checked");
     let weights = pop.weights.iter().map(host).collect::<Result<Vec<_>>>()?;
     let biases = pop.biases.iter().map(host).collect::<Result<Vec<_>>>()?;
@@ -103,15 +112,8 @@ pub fn score(
             });
             continue;
         }
-        let w: Vec<&[f32]> = (0..layers)
-            .map(|l| {
-                let size = dims[l] * dims[l + 1];
-                &weights[l][p * size..(p + 1) * size]
-            })
-            .collect();
-        let b: Vec<&[f32]> = (0..layers)
-            .map(|l| &biases[l][p * dims[l + 1]..(p + 1) * dims[l + 1]])
-            .collect();
+        let w = member(&weights, p, active.len());
+        let b = member(&biases, p, active.len());
         let mut on_split = |r: &Rows| {
             let (loss, hits) =
                 score::softmax_ce(&w, &b, &dims, act, &r.x, &r.targets, &r.labels, &mut buf);
@@ -155,28 +157,14 @@ pub fn train_epoch(
     let batch = batches.iter().map(Vec::len).max().unwrap_or(0);
     let mut ws = Workspace::new(&dims, batch, act.needs_z());
     for (p, _) in active.iter().enumerate().filter(|(_, &on)| on) {
-        let mut net = Net {
-            w: Vec::with_capacity(layers),
-            b: Vec::with_capacity(layers),
-            first: Vec::with_capacity(2 * layers),
-            second: Vec::with_capacity(2 * layers),
-        };
         // Member p's slices of every layer and moment, in `Population::flat`'s order.
-        let mut w_rest: Vec<&mut [f32]> = weights.iter_mut().map(|v| v.as_mut_slice()).collect();
-        let mut b_rest: Vec<&mut [f32]> = biases.iter_mut().map(|v| v.as_mut_slice()).collect();
-        for l in 0..layers {
-            let (wl, bl) = (dims[l] * dims[l + 1], dims[l + 1]);
-            net.w
-                .push(&mut std::mem::take(&mut w_rest[l])[p * wl..(p + 1) * wl]);
-            net.b
-                .push(&mut std::mem::take(&mut b_rest[l])[p * bl..(p + 1) * bl]);
-        }
-        for (moments, out) in [(&mut first, &mut net.first), (&mut second, &mut net.second)] {
-            for m in moments.iter_mut() {
-                let size = m.len() / active.len();
-                out.push(&mut m[p * size..(p + 1) * size]);
-            }
-        }
+        let members = active.len();
+        let mut net = Net {
+            w: member_mut(&mut weights, p, members),
+            b: member_mut(&mut biases, p, members),
+            first: member_mut(&mut first, p, members),
+            second: member_mut(&mut second, p, members),
+        };
         for (i, idx) in batches.iter().enumerate() {
             let rule = step::Rule::new(optimizer, *t0 + i as u32 + 1);
             ws.gather(rows, idx, dims[0], *dims.last().expect("layers"));

@@ -64,17 +64,7 @@ pub fn softmax_ce(
         let logits = &buf.z[..m * k];
         for (r, zr) in logits.chunks_exact(k).enumerate() {
             let row = r0 + r;
-            let mut max = zr[0];
-            for &v in &zr[1..] {
-                if max < v {
-                    max = v;
-                }
-            }
-            let mut sum = 0.0f32;
-            for &v in zr {
-                sum += (v - max).exp();
-            }
-            let lse = sum.ln();
+            let (max, lse) = elementwise::log_softmax_shift(zr);
             // argmax over the outputs exp(log p): the first of the largest.
             let (mut best, mut at) = (f32::NAN, 0usize);
             for (j, &v) in zr.iter().enumerate() {
