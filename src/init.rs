@@ -2,7 +2,8 @@
 //!
 //! Keras names follow Keras 3, `keras/src/initializers/{constant_initializers,
 //! random_initializers}.py`; PyTorch names follow `torch/nn/init.py` and `nn.Linear.
-//! reset_parameters` in `torch/nn/modules/linear.py`; `lsuv` follows Mishkin & Matas (2015).
+//! reset_parameters` in `torch/nn/modules/linear.py`; `lsuv` follows Mishkin & Matas (2015),
+//! `zer_o` Zhao, Schäfer & Anandkumar (2022) and `idinit` Pan et al. (2025).
 //! Nothing is sampled by a framework: all draws come from [`crate::rng`], so a trial's weights
 //! depend only on its seed. Values are f64 so tests can check orthogonality to 1e-10; callers
 //! cast to f32.
@@ -13,11 +14,12 @@
 //! normals redraw in place; orthogonal, sparse and lsuv follow their algorithms below.
 //! `fan_in` and `fan_out` are always the layer's true fans, whatever the layout, so i.i.d.
 //! initializers have the same law in both layouts; only orthogonal, identity and sparse see the
-//! layout's shape.
+//! layout's shape. ZerO and IDInit are deterministic and defined on PyTorch's [fan_out, fan_in]
+//! weight, whichever layout they are written in.
 //!
 //! Where things live: the [`Initializer`] enum and its sampling entry points are here;
 //! `catalogue.rs` holds the names, parsing and labels; `formula.rs` each initializer's formula
-//! at given fans; `law.rs` the i.i.d. draws; `orthogonal.rs`, `structured.rs` (identity, sparse)
+//! at given fans; `law.rs` the i.i.d. draws; `orthogonal.rs`, `structured.rs` (identity, sparse, ZerO, IDInit)
 //! and `lsuv.rs` the matrix algorithms; `fans.rs` the layouts and fan modes; `gain.rs`
 //! PyTorch's gain table.
 
@@ -101,6 +103,10 @@ pub enum Initializer {
         tol: f64,
         max_iter: u32,
     },
+    ZerO,
+    IdInit {
+        tau: f64,
+    },
 }
 
 impl Initializer {
@@ -121,6 +127,8 @@ impl Initializer {
             Kind::Iid(law) => (0..rows * cols).map(|_| law.draw(rng)).collect(),
             Kind::Orthogonal => orthogonal::orthogonal(rows, cols, rng),
             Kind::Identity => structured::identity(rows, cols),
+            Kind::ZerO => structured::zer_o(fan_in, fan_out, layout),
+            Kind::IdInit { tau } => structured::idinit(fan_in, fan_out, layout, tau),
             Kind::Sparse { sparsity, std } => {
                 structured::sparse(fan_in, fan_out, layout, sparsity, std, rng)
             }
@@ -138,7 +146,9 @@ impl Initializer {
             Initializer::Orthogonal
             | Initializer::Identity
             | Initializer::Sparse { .. }
-            | Initializer::Lsuv { .. } => Err(format!(
+            | Initializer::Lsuv { .. }
+            | Initializer::ZerO
+            | Initializer::IdInit { .. } => Err(format!(
                 "initializer `{}` is defined only for weight matrices and cannot initialize a \
                  bias; use zeros, a constant or an i.i.d. initializer for biases",
                 self.name()

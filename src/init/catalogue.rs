@@ -15,6 +15,7 @@ const SPARSE_SPARSITY: f64 = 0.1;
 const SPARSE_STD: f64 = 0.01;
 const LSUV_TOL: f64 = 0.1;
 const LSUV_MAX_ITER: u32 = 10;
+const IDINIT_TAU: f64 = 1.0;
 
 /// Every name with its parameters and defaults, for `initbench list` and unknown-name errors.
 pub const CATALOGUE: &[Entry] = &[
@@ -111,6 +112,16 @@ pub const CATALOGUE: &[Entry] = &[
         name: "lsuv",
         params: "tol=0.1, max_iter=10",
         about: "orthogonal, then rescaled layer by layer to pre-activation variance gain² (Mishkin & Matas 2015)",
+    },
+    Entry {
+        name: "zer_o",
+        params: "",
+        about: "deterministic: identity, partial identity, or a Hadamard block / sqrt(2^ceil(log2 fan_out)) where fan_out > fan_in (ZerO; Zhao et al. 2022)",
+    },
+    Entry {
+        name: "idinit",
+        params: "tau=1",
+        about: "deterministic: tau where row ≡ column mod min(fan_out, fan_in), a padded identity (IDInit; Pan et al. 2025)",
     },
 ];
 
@@ -233,6 +244,10 @@ impl Initializer {
                 tol: positive(&mut p, "tol", LSUV_TOL)?,
                 max_iter: p.int("max_iter", LSUV_MAX_ITER as u64, 1)? as u32,
             },
+            "zer_o" => I::ZerO,
+            "idinit" => I::IdInit {
+                tau: positive(&mut p, "tau", IDINIT_TAU)?,
+            },
             _ => return Err(p.unknown(CATALOGUE)),
         };
         p.finish()?;
@@ -265,6 +280,8 @@ impl Initializer {
             I::TorchLinear => "torch_linear",
             I::Sparse { .. } => "sparse",
             I::Lsuv { .. } => "lsuv",
+            I::ZerO => "zer_o",
+            I::IdInit { .. } => "idinit",
         }
     }
 
@@ -317,6 +334,7 @@ impl Initializer {
                 num_param("tol", *tol, LSUV_TOL),
                 num_param("max_iter", *max_iter as f64, LSUV_MAX_ITER as f64),
             ],
+            I::IdInit { tau } => vec![num_param("tau", *tau, IDINIT_TAU)],
             _ => Vec::new(),
         };
         params::label(self.name(), &ps)

@@ -2,8 +2,8 @@
 //!
 //! One `match` over every initializer turns Keras's variance scaling (and its Glorot, He and
 //! LeCun presets), Keras's plain normal, uniform and truncated normal, and PyTorch's xavier,
-//! kaiming and nn.Linear formulas into the law of one weight; orthogonal, identity and sparse,
-//! which are not i.i.d., are named here and sampled by their own algorithms.
+//! kaiming and nn.Linear formulas into the law of one weight; orthogonal, identity, sparse, ZerO
+//! and IDInit, which are not i.i.d., are named here and sampled by their own algorithms.
 
 use super::law::Law;
 use super::{FanMode, Initializer};
@@ -44,6 +44,8 @@ pub(super) enum Kind {
     Orthogonal,
     Identity,
     Sparse { sparsity: f64, std: f64 },
+    ZerO,
+    IdInit { tau: f64 },
 }
 
 fn variance_scaling(scale: f64, mode: FanMode, dist: Distribution, fi: usize, fo: usize) -> Law {
@@ -148,6 +150,8 @@ impl Initializer {
                 0.0
             })),
             I::Sparse { sparsity, std } => Kind::Sparse { sparsity, std },
+            I::ZerO => Kind::ZerO,
+            I::IdInit { tau } => Kind::IdInit { tau },
         }
     }
     /// Weight variance × fan_in for a fan-in variance-scaling initializer (Keras

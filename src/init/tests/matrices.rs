@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::init::orthogonal::{householder_qr, transpose};
+use crate::init::structured;
 
 fn gram(w: &[f64], rows: usize, cols: usize, of_columns: bool) -> Vec<f64> {
     // WᵀW (cols × cols) when of_columns, else WWᵀ (rows × rows).
@@ -113,6 +114,105 @@ fn deterministic_initializers_are_exact() {
     );
 }
 
+/// The p × p Sylvester–Hadamard matrix by its recursion H₂ₖ = [[H, H], [H, −H]], written
+/// independently of the code's popcount rule.
+fn sylvester(p: usize) -> Vec<f64> {
+    let mut h = vec![1.0];
+    let mut n = 1;
+    while n < p {
+        let mut next = vec![0.0; 4 * n * n];
+        for i in 0..n {
+            for j in 0..n {
+                let x = h[i * n + j];
+                next[i * 2 * n + j] = x;
+                next[i * 2 * n + j + n] = x;
+                next[(i + n) * 2 * n + j] = x;
+                next[(i + n) * 2 * n + j + n] = -x;
+            }
+        }
+        h = next;
+        n *= 2;
+    }
+    h
+}
+
+#[test]
+fn zer_o_follows_the_released_algorithm_in_every_shape() {
+    let z = init("zer_o", &[]);
+    let mut rng = rng::stream(5, 0);
+    // The [fan_out, fan_in] weight of a 2-input, 3-output layer: p = 4, H₄[:3, :2] / 2.
+    let w = z.sample(2, 3, Layout::OutIn, 1.0, &mut rng);
+    assert_eq!(w, vec![0.5, 0.5, 0.5, -0.5, 0.5, 0.5]);
+    for (fi, fo) in [(5, 5), (9, 4), (4, 9), (3, 8), (10, 37), (1, 2), (64, 64)] {
+        let (rows, cols) = (fo, fi);
+        let w = z.sample(fi, fo, Layout::OutIn, 1.0, &mut rng);
+        let want: Vec<f64> = if rows <= cols {
+            (0..rows * cols)
+                .map(|k| f64::from(u8::from(k / cols == k % cols)))
+                .collect()
+        } else {
+            let p = (rows as f64).log2().ceil().exp2() as usize;
+            let h = sylvester(p);
+            (0..rows * cols)
+                .map(|k| h[(k / cols) * p + k % cols] / (p as f64).sqrt())
+                .collect()
+        };
+        assert_eq!(w, want, "{fi} -> {fo}");
+        // Keras's layout holds the transpose; the gain scales every entry.
+        let t = z.sample(fi, fo, Layout::InOut, 1.5, &mut rng);
+        let scaled: Vec<f64> = transpose(&w, rows, cols).iter().map(|x| 1.5 * x).collect();
+        assert_eq!(t, scaled, "{fi} -> {fo} InOut");
+    }
+    // Expanding to a power of two, the columns are orthonormal: WᵀW = I.
+    let (fi, fo) = (3, 8);
+    let w = z.sample(fi, fo, Layout::OutIn, 1.0, &mut rng);
+    let g = gram(&w, fo, fi, true);
+    for i in 0..fi {
+        for j in 0..fi {
+            let want = f64::from(u8::from(i == j));
+            assert!((g[i * fi + j] - want).abs() < 1e-15, "({i},{j})");
+        }
+    }
+}
+
+#[test]
+fn idinit_repeats_the_identity_along_the_longer_side() {
+    let id = init("idinit", &[("tau", num(0.5))]);
+    let mut rng = rng::stream(5, 0);
+    // 3 inputs, 5 outputs, [fan_out, fan_in]: rows 3 and 4 repeat rows 0 and 1.
+    let w = id.sample(3, 5, Layout::OutIn, 1.0, &mut rng);
+    #[rustfmt::skip]
+    let want = vec![
+        0.5, 0.0, 0.0,
+        0.0, 0.5, 0.0,
+        0.0, 0.0, 0.5,
+        0.5, 0.0, 0.0,
+        0.0, 0.5, 0.0,
+    ];
+    assert_eq!(w, want);
+    // 5 inputs, 3 outputs: columns 3 and 4 repeat columns 0 and 1.
+    let w = id.sample(5, 3, Layout::OutIn, 2.0, &mut rng);
+    #[rustfmt::skip]
+    let want = vec![
+        1.0, 0.0, 0.0, 1.0, 0.0,
+        0.0, 1.0, 0.0, 0.0, 1.0,
+        0.0, 0.0, 1.0, 0.0, 0.0,
+    ];
+    assert_eq!(w, want);
+    assert_eq!(
+        id.sample(5, 3, Layout::InOut, 2.0, &mut rng),
+        transpose(&want, 3, 5)
+    );
+    // Square: τ·I. No row or column of any shape is empty.
+    let sq = init("idinit", &[]).sample(4, 4, Layout::InOut, 1.0, &mut rng);
+    assert_eq!(sq, structured::identity(4, 4));
+    for (fi, fo) in [(7, 3), (3, 7), (16, 6)] {
+        let w = id.sample(fi, fo, Layout::OutIn, 1.0, &mut rng);
+        assert!((0..fo).all(|r| (0..fi).any(|c| w[r * fi + c] != 0.0)));
+        assert!((0..fi).all(|c| (0..fo).any(|r| w[r * fi + c] != 0.0)));
+    }
+}
+
 #[test]
 fn sparse_zeros_exactly_ceil_sparsity_rows_per_column() {
     let sp = init("sparse", &[("sparsity", num(0.3)), ("std", num(0.2))]);
@@ -145,7 +245,7 @@ fn same_seed_same_weights_other_stream_other_weights() {
         let b = i.sample(12, 7, Layout::InOut, 1.0, &mut rng::stream(42, 3));
         assert_eq!(a, b, "{}", e.name);
         let c = i.sample(12, 7, Layout::InOut, 1.0, &mut rng::stream(42, 4));
-        let fixed = ["zeros", "ones", "constant", "identity"].contains(&e.name);
+        let fixed = ["zeros", "ones", "constant", "identity", "zer_o", "idinit"].contains(&e.name);
         assert_eq!(a == c, fixed, "{}", e.name);
     }
 }

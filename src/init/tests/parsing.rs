@@ -5,7 +5,15 @@ use super::*;
 
 #[test]
 fn bias_rules() {
-    for name in ["orthogonal", "identity", "sparse", "lsuv"] {
+    let matrix_only = [
+        "orthogonal",
+        "identity",
+        "sparse",
+        "lsuv",
+        "zer_o",
+        "idinit",
+    ];
+    for name in matrix_only {
         let i = init(name, &[]);
         let err = i.check_bias().unwrap_err();
         assert!(err.contains(name) && err.contains("bias"), "{err}");
@@ -13,7 +21,7 @@ fn bias_rules() {
     }
     for e in CATALOGUE {
         let i = init(e.name, &[]);
-        let bias_ok = !["orthogonal", "identity", "sparse", "lsuv"].contains(&e.name);
+        let bias_ok = !matrix_only.contains(&e.name);
         assert_eq!(i.check_bias().is_ok(), bias_ok, "{}", e.name);
         assert_eq!(i.is_data_dependent(), e.name == "lsuv");
     }
