@@ -22,7 +22,7 @@ use crate::plan::shard::{self, Shard};
 use crate::plan::{Chunk, Plan};
 use crate::record::{self, canonical, lock::Lock, resume, Finished, Manifest, Recorder, Rendered};
 use crate::report::workbook::{self, Book};
-use crate::train::{self, cohort, Outcome};
+use crate::train::{self, cohort, jacobian, Outcome};
 
 /// How to run a plan (none of it changes the results).
 #[derive(Clone, Debug, Default)]
@@ -411,10 +411,20 @@ pub fn train_chunk(plan: &Plan, chunk: &Chunk) -> Result<Finished> {
         .map(|&i| plan.member(&plan.trials[i], &split))
         .collect::<Result<Vec<_>>>()?;
     let outcomes = cohort::train(&setup, &split, &members, DType::F32, &Device::Cpu)?;
+    let seconds = t0.elapsed().as_secs_f64();
+    // Measured after the clock stops: chunk_seconds times training alone.
+    let jacobians = match setup.record_jacobian {
+        true => members
+            .iter()
+            .map(|m| jacobian::measure(&setup.arch, m, &split.train.x))
+            .collect(),
+        false => Vec::new(),
+    };
     Ok(Finished {
         outcomes,
         members,
-        seconds: t0.elapsed().as_secs_f64(),
+        jacobians,
+        seconds,
     })
 }
 

@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{column, csv, Scratch};
+use common::{assert_same_bytes_every_way, column, csv, Scratch};
 use initbench::stats::{fisher_exact, mann_whitney};
 
 /// Trials as maps from column name to value.
@@ -287,38 +287,5 @@ target = { train_acc = 0.9 }
         );
     }
 
-    s.run(&[
-        "run",
-        "on.toml",
-        "--out",
-        "b",
-        "--threads",
-        "2",
-        "--max-cohort",
-        "1",
-    ])
-    .ok();
-    assert_eq!(s.read("b/layers.csv"), text);
-    // A run cut short after some trials: drop the last trial row and its layer rows are
-    // orphans; the resume drops them and writes the same bytes again.
-    let trials = s.read("b/trials.csv");
-    let kept: Vec<&str> = trials.lines().collect();
-    let cut = kept[..kept.len() - 5].join("\n") + "\n";
-    std::fs::write(s.path("b/trials.csv"), cut).unwrap();
-    s.run(&["run", "on.toml", "--out", "b"]).ok();
-    assert_eq!(s.read("b/layers.csv"), text);
-    assert_eq!(s.read("b/trials.csv"), trials);
-    // Two shards merged: the same bytes as one run.
-    for k in ["1/2", "2/2"] {
-        s.run(&["run", "on.toml", "--shard", k]).ok();
-    }
-    s.run(&[
-        "merge",
-        "results/tiny-shard-1-of-2",
-        "results/tiny-shard-2-of-2",
-        "--out",
-        "merged",
-    ])
-    .ok();
-    assert_eq!(s.read("merged/layers.csv"), text);
+    assert_same_bytes_every_way(&s, "on.toml", "tiny", "layers.csv", &text, 5);
 }

@@ -83,15 +83,20 @@ pub fn sweep_of(spec: &Spec) -> Option<Sweep> {
 
 /// Re-reads the spec from the manifest of `dir` and returns the sweep it describes, if any.
 pub fn detect(manifest: &Manifest, dir: &Path) -> Result<Option<Sweep>> {
+    Ok(sweep_of(&spec_of(manifest, dir)?))
+}
+
+/// The spec of the run in `dir`, re-read from its manifest: the analysis needs the parsed
+/// initializers and activations behind the labels `trials.csv` holds.
+pub(super) fn spec_of(manifest: &Manifest, dir: &Path) -> Result<Spec> {
     let name = manifest.spec["name"].as_str().unwrap_or("experiment");
     let origin = format!("{} (spec_toml)", dir.join("manifest.json").display());
-    let spec = Spec::from_str(
+    Spec::from_str(
         &manifest.spec_toml,
         &origin,
         name,
         Path::new(&manifest.spec_dir),
-    )?;
-    Ok(sweep_of(&spec))
+    )
 }
 
 /// Mean-field predictions for one activation at the sweep's σ_b².

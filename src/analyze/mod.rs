@@ -13,6 +13,7 @@ pub mod curves;
 pub mod diff;
 pub mod findings;
 pub mod grid;
+pub mod isometry;
 pub mod layers;
 pub mod regions;
 pub mod separation;
@@ -125,6 +126,8 @@ pub struct Analysis {
     pub has_curves: bool,
     pub layers: Option<layers::Layers>,
     pub chaos: Option<chaos::Chaos>,
+    /// The Jacobian's spectrum at initialization, when the run recorded it.
+    pub isometry: Option<isometry::Isometry>,
     /// The weight-space map, when `initbench regions` (or the run) made one.
     pub map: Option<regions::Mapped>,
 }
@@ -155,6 +158,7 @@ impl Analysis {
             has_curves,
             layers: layers::analyze(dir, &folder.cells)?,
             chaos: chaos::analyze(&folder.manifest, dir, &folder.cells)?,
+            isometry: isometry::analyze(&folder.manifest, dir, &folder.cells)?,
             map: regions::outputs::load(dir, &folder.cells)?,
             grid,
         })

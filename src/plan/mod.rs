@@ -269,6 +269,7 @@ impl Plan {
             early_stop: self.spec.early_stop,
             order_seed: rng::derive(seed, ORDER),
             record_layers: self.spec.record_layers,
+            record_jacobian: self.spec.record_jacobian,
         }
     }
 

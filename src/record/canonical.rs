@@ -20,24 +20,30 @@ use crate::plan::Plan;
 use crate::spec::Spec;
 
 /// The result files with one group of rows per trial (`trials.csv` first: it decides which
-/// trials are recorded). `layers.csv` exists only where the spec records layers; see
-/// [`files`].
-pub const FILES: [&str; 6] = [
+/// trials are recorded). `layers.csv` and `jacobian.csv` exist only where the spec asks for
+/// them; see [`files`].
+pub const FILES: [&str; 7] = [
     "trials.csv",
     "curves.csv",
     "weights.csv",
     "init_vectors.csv",
     "timings.csv",
     LAYERS,
+    JACOBIAN,
 ];
 
 /// Per-layer activation statistics (spec key `record_layers`).
 pub const LAYERS: &str = "layers.csv";
 
+/// The Jacobian's spectrum at initialization (spec key `record_jacobian`).
+pub const JACOBIAN: &str = "jacobian.csv";
+
 /// The files of [`FILES`] a run of `spec` writes.
 pub fn files(spec: &Spec) -> impl Iterator<Item = &'static str> {
-    let layers = spec.record_layers;
-    FILES.into_iter().filter(move |f| layers || *f != LAYERS)
+    let (layers, jacobian) = (spec.record_layers, spec.record_jacobian);
+    FILES
+        .into_iter()
+        .filter(move |f| (layers || *f != LAYERS) && (jacobian || *f != JACOBIAN))
 }
 
 /// Writes `path` anew through `fill`: into a temporary file beside it, fsynced, then renamed

@@ -12,7 +12,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 
-use super::canonical::{self, LAYERS};
+use super::canonical::{self, JACOBIAN, LAYERS};
 use super::schema::{self, csv_error, Status, TrialRow};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
@@ -145,7 +145,7 @@ fn rows_per_trial(path: &Path) -> Result<HashMap<String, usize>> {
 /// one per weight layer; one per parameter of a network small enough for
 /// `init_vectors.csv`; one timing; one curve point per curve epoch it was still training at
 /// (the epoch it diverged at excluded) and its last epoch; one per hidden layer at each of
-/// those curve epochs but the appended last one.
+/// those curve epochs but the appended last one; one Jacobian spectrum.
 pub(super) fn expected_rows(plan: &Plan, i: usize, row: &TrialRow, file: &str) -> usize {
     let arch = plan.architecture(&plan.trials[i]);
     let diverged = row.status == Status::Diverged;
@@ -165,6 +165,7 @@ pub(super) fn expected_rows(plan: &Plan, i: usize, row: &TrialRow, file: &str) -
             observed + usize::from(!diverged && !on_curve)
         }
         LAYERS => observed * arch.depth,
+        JACOBIAN => 1,
         other => unreachable!("{other} is not a per-trial file"),
     }
 }

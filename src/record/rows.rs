@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 
-use super::schema::{finite, CurveRow, LayerRow, TrialRow, VectorRow, WeightRow};
+use super::schema::{finite, CurveRow, JacobianRow, LayerRow, TrialRow, VectorRow, WeightRow};
 use crate::error::{Error, Result};
 use crate::plan::{Plan, Trial};
+use crate::train::jacobian::Spectrum;
 use crate::train::{Member, Outcome};
 
 /// Rows formatted as CSV in memory, with no header: chunks' rows are formatted on the worker
@@ -84,6 +85,19 @@ pub fn layer_rows(out: &mut Table, t: &Trial, o: &Outcome) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// The trial's Jacobian spectrum at initialization.
+pub fn jacobian_row(out: &mut Table, t: &Trial, s: &Spectrum) -> Result<()> {
+    out.row(&JacobianRow {
+        trial_id: t.id,
+        layers: s.layers,
+        points: s.points,
+        sv2_mean: finite(s.sv2_mean),
+        sv2_var: finite(s.sv2_var),
+        sv_max: finite(s.sv_max),
+        q_first: finite(s.q_first),
+    })
 }
 
 /// One row per weight layer of the trial's initial network.

@@ -14,9 +14,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::rows::{self, Table};
-use super::schema::{self, CurveRow, LayerRow, TimingRow, TrialRow, VectorRow, WeightRow};
+use super::schema::{
+    self, CurveRow, JacobianRow, LayerRow, TimingRow, TrialRow, VectorRow, WeightRow,
+};
 use crate::error::{Error, Result};
 use crate::plan::{Chunk, Plan};
+use crate::train::jacobian::Spectrum;
 use crate::train::{Member, Outcome};
 
 /// A finished chunk: its outcomes in trial order and the seconds it took.
@@ -24,6 +27,9 @@ pub struct Finished {
     pub outcomes: Vec<Outcome>,
     /// The initial networks, for weights.csv and init_vectors.csv.
     pub members: Vec<Member>,
+    /// The initial networks' Jacobian spectra, in trial order; empty unless the spec records
+    /// them.
+    pub jacobians: Vec<Spectrum>,
     pub seconds: f64,
 }
 
@@ -33,8 +39,10 @@ pub struct Recorder {
     weights: Csv,
     vectors: Csv,
     timings: Csv,
-    /// Only when the spec records layers, so other runs write exactly the files they did.
+    /// Only when the spec records layers (or Jacobians), so other runs write exactly the
+    /// files they did.
     layers: Option<Csv>,
+    jacobian: Option<Csv>,
     last: Option<usize>,
     in_order: bool,
 }
@@ -91,6 +99,7 @@ pub struct Rendered {
     vectors: Vec<u8>,
     timings: Vec<u8>,
     layers: Vec<u8>,
+    jacobian: Vec<u8>,
 }
 
 impl Finished {
@@ -98,13 +107,22 @@ impl Finished {
     pub fn render(&self, plan: &Plan, index: usize, chunk: &Chunk) -> Result<Rendered> {
         let max_params = plan.spec.weights_max_params as usize;
         let labels = rows::Labels::of(plan);
-        let [mut trials, mut curves, mut weights, mut vectors, mut timings, mut layers] =
+        let [mut trials, mut curves, mut weights, mut vectors, mut timings, mut layers, mut jacobian] =
             std::array::from_fn(|_| Table::default());
-        for ((&i, o), m) in chunk.trials.iter().zip(&self.outcomes).zip(&self.members) {
+        for (k, ((&i, o), m)) in chunk
+            .trials
+            .iter()
+            .zip(&self.outcomes)
+            .zip(&self.members)
+            .enumerate()
+        {
             let t = &plan.trials[i];
             rows::curve_rows(&mut curves, t, o)?;
             if plan.spec.record_layers {
                 rows::layer_rows(&mut layers, t, o)?;
+            }
+            if let Some(s) = self.jacobians.get(k) {
+                rows::jacobian_row(&mut jacobian, t, s)?;
             }
             let dims = plan.architecture(t).dims();
             rows::weight_rows(&mut weights, t, m, &dims)?;
@@ -124,6 +142,7 @@ impl Finished {
             vectors: vectors.bytes()?,
             timings: timings.bytes()?,
             layers: layers.bytes()?,
+            jacobian: jacobian.bytes()?,
         })
     }
 }
@@ -145,6 +164,13 @@ impl Recorder {
                 )?),
                 false => None,
             },
+            jacobian: match plan.spec.record_jacobian {
+                true => Some(Csv::append(
+                    dir.join(super::canonical::JACOBIAN),
+                    schema::columns::<JacobianRow>(),
+                )?),
+                false => None,
+            },
             last,
             in_order,
         })
@@ -163,6 +189,9 @@ impl Recorder {
         if let Some(layers) = &mut self.layers {
             layers.put(&rows.layers)?;
         }
+        if let Some(jacobian) = &mut self.jacobian {
+            jacobian.put(&rows.jacobian)?;
+        }
         self.weights.put(&rows.weights)?;
         self.vectors.put(&rows.vectors)?;
         self.timings.put(&rows.timings)?;
@@ -172,6 +201,9 @@ impl Recorder {
         self.timings.flush()?;
         if let Some(layers) = &mut self.layers {
             layers.flush()?;
+        }
+        if let Some(jacobian) = &mut self.jacobian {
+            jacobian.flush()?;
         }
         self.trials.put(&rows.trials)?;
         for (&i, o) in chunk.trials.iter().zip(outcomes) {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::catalog;
 use super::figures::{format_number, Written};
 use super::text::{count_ci, embed, median_ci, pct};
-use super::{chaos, layers, weight_space};
+use super::{chaos, isometry, layers, weight_space};
 use crate::analyze::grid::{describe, key_value, Axis, Cell, Grid, InitStats};
 use crate::analyze::{Analysis, Setup};
 
@@ -24,7 +24,8 @@ fn of<'a>(drawn: &'a Drawn, prefix: &str) -> Vec<&'a Written> {
 }
 
 /// Sections of particular studies, placed after the figures; each appears only where its
-/// analysis does (layers.csv; an edge-of-chaos grid in the spec; a weight-space map).
+/// analysis does (layers.csv; an edge-of-chaos grid in the spec; jacobian.csv; a weight-space
+/// map).
 fn studies(out: &mut String, a: &Analysis, drawn: &Drawn, figure_dir: &str) {
     if let Some(l) = &a.layers {
         let figs = [of(drawn, "layers-saturation"), of(drawn, "layers-mean")].concat();
@@ -32,6 +33,10 @@ fn studies(out: &mut String, a: &Analysis, drawn: &Drawn, figure_dir: &str) {
     }
     if let Some(c) = &a.chaos {
         out.push_str(&chaos::markdown(c, &of(drawn, "edge-of-chaos"), figure_dir));
+    }
+    if let Some(j) = &a.isometry {
+        let figs = of(drawn, "jacobian-spectrum");
+        out.push_str(&isometry::markdown(j, &figs, figure_dir));
     }
     if let Some(m) = &a.map {
         let figs = weight_space::Figures {

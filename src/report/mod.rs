@@ -14,6 +14,7 @@ pub mod diff;
 pub mod figures;
 pub mod findings;
 pub mod font;
+pub mod isometry;
 pub mod layers;
 pub mod layout;
 pub mod markdown;

@@ -24,6 +24,9 @@ pub const WEIGHTS_MAX_PARAMS: u32 = 64;
 /// Per-layer activation statistics over training (layers.csv) cost a pass over every
 /// hidden layer at each curve epoch, and most studies do not need them.
 pub const RECORD_LAYERS: bool = false;
+/// The Jacobian's spectrum at initialization (jacobian.csv) costs depth · width³ per input
+/// point, more than training a small network, so it is asked for.
+pub const RECORD_JACOBIAN: bool = false;
 /// Axes: a single 16-unit ReLU layer, Glorot-initialized, SGD at 0.1, on XOR.
 pub const DATASET: &str = "xor";
 pub const INITIALIZER: &str = "glorot_uniform";

@@ -45,6 +45,9 @@ pub struct Spec {
     /// Write layers.csv: each hidden layer's activation mean, spread and saturation at the
     /// curve epochs.
     pub record_layers: bool,
+    /// Write jacobian.csv: the spectrum of each network's hidden-to-hidden Jacobian at
+    /// initialization.
+    pub record_jacobian: bool,
     pub datasets: Vec<DatasetSpec>,
     pub initializers: Vec<Initializer>,
     pub depths: Vec<u32>,
@@ -132,6 +135,9 @@ impl Spec {
         // the key existed stays the same, and their results folders still resume.
         if self.record_layers {
             json["record_layers"] = true.into();
+        }
+        if self.record_jacobian {
+            json["record_jacobian"] = true.into();
         }
         json
     }

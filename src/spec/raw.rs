@@ -24,6 +24,7 @@ pub(super) struct Raw {
     pub(super) figures: Option<bool>,
     pub(super) weights_max_params: Option<Spanned<i64>>,
     pub(super) record_layers: Option<bool>,
+    pub(super) record_jacobian: Option<bool>,
     pub(super) dataset: Axis<toml::Value>,
     pub(super) initializer: Axis<toml::Value>,
     pub(super) depth: Axis<i64>,

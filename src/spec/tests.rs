@@ -112,4 +112,9 @@ fn json_is_stable_and_complete() {
     assert!(c.record_layers);
     assert_eq!(c.to_json()["record_layers"], true);
     assert_ne!(c.to_json(), a);
+    assert!(a.get("record_jacobian").is_none());
+    let j = parse("depth = [2]\nrecord_jacobian = true\n").unwrap();
+    assert!(j.record_jacobian && !j.record_layers);
+    assert_eq!(j.to_json()["record_jacobian"], true);
+    assert_ne!(j.to_json(), c.to_json());
 }

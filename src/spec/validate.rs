@@ -114,6 +114,7 @@ pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Resu
         figures: raw.figures.unwrap_or(defaults::FIGURES),
         weights_max_params,
         record_layers: raw.record_layers.unwrap_or(defaults::RECORD_LAYERS),
+        record_jacobian: raw.record_jacobian.unwrap_or(defaults::RECORD_JACOBIAN),
         datasets,
         initializers,
         depths,

@@ -191,6 +191,36 @@ pub fn chi_c(dphi: &dyn Fn(f64) -> f64, q: f64, c: f64, sigma_w2: f64) -> f64 {
     sigma_w2 * gauss_expect_pair(q, c, &|a, b| dphi(a) * dphi(b))
 }
 
+/// The first two moments of the squared singular values of the Jacobian of `layers` square
+/// layers, by free probability (Pennington, Schoenholz & Ganguli 2017, §2.3–2.4): the
+/// S-transforms of the factors D_l² and W_lᵀW_l multiply, so
+/// mean = Π_l σ_w² μ₁(q_l) and variance / mean² = Σ_l (μ₂(q_l)/μ₁(q_l)² − 1 − s₁), with
+/// μ_k(q) = E[φ'(√q z)^2k] and s₁ the first coefficient of WᵀW's normalized S-transform: −1
+/// for i.i.d. weights (Gaussian or any law of finite variance: Marchenko–Pastur), 0 for
+/// orthogonal ones. q_l follows the length map from `q_in`, the variance of the
+/// pre-activations that feed the first of the layers. Started at the fixed point q*, q_l = q*
+/// throughout and this is the paper's mean χ₁^L and variance χ₁^2L · L (μ₂/μ₁² − 1 − s₁).
+/// Returns (mean, variance).
+pub fn jacobian_moments(
+    phi: &dyn Fn(f64) -> f64,
+    dphi: &dyn Fn(f64) -> f64,
+    (sigma_w2, sigma_b2): (f64, f64),
+    q_in: f64,
+    layers: usize,
+    s1: f64,
+) -> (f64, f64) {
+    let (mut q, mut mean, mut spread) = (q_in, 1.0, 0.0);
+    for _ in 0..layers {
+        q = length_map(phi, q, sigma_w2, sigma_b2).clamp(Q_ZERO, Q_INF);
+        let sq = q.sqrt();
+        let mu1 = gauss_expect_steep(1.0 / sq, &|z| dphi(sq * z).powi(2));
+        let mu2 = gauss_expect_steep(1.0 / sq, &|z| dphi(sq * z).powi(4));
+        mean *= sigma_w2 * mu1;
+        spread += mu2 / (mu1 * mu1) - 1.0 - s1;
+    }
+    (mean, mean * mean * spread)
+}
+
 /// A depth scale: `Ok(ξ)` (∞ at criticality) or `Err(reason)` when −1/ln χ is undefined.
 pub type Scale = Result<f64, String>;
 

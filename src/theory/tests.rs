@@ -300,3 +300,39 @@ fn steep_activations_stay_accurate_at_large_q() {
         "χ₁ = {chi}, asymptote {asymptote}"
     );
 }
+
+#[test]
+fn jacobian_moments_have_the_closed_forms_of_linear_and_relu_networks() {
+    let lin = |x: f64| x;
+    let one = |_: f64| 1.0;
+    // Linear, σ_w² = 1: mean 1; variance L for Gaussian weights (Fuss–Catalan), 0 orthogonal.
+    let (m, v) = jacobian_moments(&lin, &one, (1.0, 0.0), 1.0, 7, -1.0);
+    assert!((m - 1.0).abs() < 1e-12 && (v - 7.0).abs() < 1e-9, "{m} {v}");
+    let (m, v) = jacobian_moments(&lin, &one, (1.0, 0.0), 1.0, 7, 0.0);
+    assert!((m - 1.0).abs() < 1e-12 && v.abs() < 1e-9, "{m} {v}");
+    // Linear off criticality: mean σ_w^2L, variance mean²·L.
+    let (m, v) = jacobian_moments(&lin, &one, (0.5, 0.0), 1.0, 4, -1.0);
+    assert!((m - 0.0625).abs() < 1e-12 && (v - 4.0 * 0.0625f64.powi(2)).abs() < 1e-12);
+    // ReLU at σ_w² = 2, σ_b² = 0: μ₁ = μ₂ = 1/2, so variance 2L Gaussian and L orthogonal
+    // (Pennington et al. 2017: orthogonal weights cannot make a ReLU network isometric).
+    let (m, v) = jacobian_moments(&relu, &drelu, (2.0, 0.0), 1.0, 10, -1.0);
+    assert!((m - 1.0).abs() < 1e-9 && (v - 20.0).abs() < 1e-6, "{m} {v}");
+    let (_, v) = jacobian_moments(&relu, &drelu, (2.0, 0.0), 1.0, 10, 0.0);
+    assert!((v - 10.0).abs() < 1e-6, "{v}");
+    // tanh at criticality with small σ_b²: q* is small, φ' ≈ 1, so orthogonal weights come
+    // close to isometry while Gaussian ones spread by about L.
+    // Started at q*, the mean is χ₁^L = 1 on the critical line.
+    let w = critical_sigma_w2(&tanh, &dtanh, 1e-4).unwrap();
+    let q = q_star(&tanh, w, 1e-4).unwrap();
+    let (m, v_orth) = jacobian_moments(&tanh, &dtanh, (w, 1e-4), q, 50, 0.0);
+    let (_, v_gauss) = jacobian_moments(&tanh, &dtanh, (w, 1e-4), q, 50, -1.0);
+    assert!((m - 1.0).abs() < 1e-6, "{m}");
+    assert!(
+        v_orth < 1.0 && (v_gauss - 50.0 - v_orth).abs() < 1e-6,
+        "{v_orth} {v_gauss}"
+    );
+    // Started above q*, the first layers are more saturated than at q*: the mean falls below
+    // 1, and each layer's spread μ₂/μ₁² − 1 is larger than at q*.
+    let (m_hi, v_hi) = jacobian_moments(&tanh, &dtanh, (w, 1e-4), 1.0, 50, 0.0);
+    assert!(m_hi < 0.9 && v_hi / (m_hi * m_hi) > v_orth, "{m_hi} {v_hi}");
+}

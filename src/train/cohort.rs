@@ -36,6 +36,8 @@ pub struct Setup {
     pub order_seed: u64,
     /// Measure every hidden layer's activations at the curve epochs (`Outcome::layers`).
     pub record_layers: bool,
+    /// Measure each member's Jacobian spectrum at initialization (`Outcome::jacobian`).
+    pub record_jacobian: bool,
 }
 
 /// One split of a data set as tensors: inputs, targets for the loss, labels for accuracy.

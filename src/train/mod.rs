@@ -5,6 +5,7 @@ pub mod cohort;
 pub mod dense;
 pub mod diagnostics;
 pub mod fused;
+pub mod jacobian;
 pub mod member;
 pub mod network;
 pub mod ops;

@@ -181,6 +181,24 @@ pub struct LayerRow {
     pub saturated_frac: Option<f64>,
 }
 
+/// One row of `jacobian.csv`: the spectrum of a trial's hidden-stack Jacobian at
+/// initialization (`train::jacobian`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JacobianRow {
+    #[serde(with = "id")]
+    pub trial_id: u64,
+    pub layers: usize,
+    pub points: usize,
+    #[serde(serialize_with = "opt_real")]
+    pub sv2_mean: Option<f64>,
+    #[serde(serialize_with = "opt_real")]
+    pub sv2_var: Option<f64>,
+    #[serde(serialize_with = "opt_real")]
+    pub sv_max: Option<f64>,
+    #[serde(serialize_with = "opt_real")]
+    pub q_first: Option<f64>,
+}
+
 /// One row of `timings.csv`: the chunk a trial trained in and how long the chunk took.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimingRow {
