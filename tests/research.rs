@@ -1,0 +1,144 @@
+//! Reduced versions of the studies of current initialization research (issue 20): each runs
+//! the real binary on a small spec and checks the direction and rough size of the published
+//! effect with a statistical test over replicates. The full studies are
+//! `experiments/{dynamical_isometry,zero_init}.toml`; docs/studies.md gives their results.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{csv, Scratch};
+use initbench::stats::{fisher_exact, mann_whitney};
+
+/// Rows as maps from column name to value.
+fn rows_of(text: &str) -> Vec<HashMap<String, String>> {
+    let (h, rows) = csv(text);
+    rows.into_iter()
+        .map(|r| h.iter().cloned().zip(r).collect())
+        .collect()
+}
+
+/// (converged, n) of the trials of `init`.
+fn successes(trials: &[HashMap<String, String>], init: &str) -> (u64, u64) {
+    let sel: Vec<_> = trials.iter().filter(|t| t["initializer"] == init).collect();
+    let k = sel.iter().filter(|t| t["status"] == "converged").count();
+    (k as u64, sel.len() as u64)
+}
+
+/// Pennington et al. (2017): at the critical point of tanh with q* small (σ_w² = 1,
+/// σ_b² = 10⁻⁴), orthogonal weights keep the Jacobian's squared singular values together and
+/// the network learns; Gaussian weights of the same variance spread them and, at depth 32,
+/// do not reach the target within the budget.
+#[test]
+fn orthogonal_weights_at_criticality_are_isometric_and_train_faster() {
+    let s = Scratch::new("isometry");
+    s.write(
+        "di.toml",
+        r#"
+name = "di"
+replicates = 6
+epochs = 15
+batch_size = 64
+test_fraction = 0.5
+record_jacobian = true
+dataset = ["digits"]
+depth = [32]
+width = [64]
+activation = ["tanh"]
+optimizer = [{ name = "sgd", lr = 0.01 }]
+bias_initializer = { name = "random_normal", stddev = 0.01 }
+initializer = ["orthogonal", { name = "variance_scaling", distribution = "untruncated_normal" }]
+target = { train_acc = 0.9 }
+"#,
+    );
+    s.run(&["run", "di.toml"]).ok();
+    let trials = rows_of(&s.read("results/di/trials.csv"));
+    let gaussian = "variance_scaling(distribution=untruncated_normal)";
+    let orth = successes(&trials, "orthogonal");
+    let gauss = successes(&trials, gaussian);
+    let p = fisher_exact([[orth.0, orth.1 - orth.0], [gauss.0, gauss.1 - gauss.0]]).p_value;
+    assert!(
+        orth.0 >= 4 && gauss.0 <= 1 && p < 0.05,
+        "orthogonal {orth:?}, Gaussian {gauss:?}, Fisher p = {p}"
+    );
+    // The spectrum: variance / mean² of the squared singular values, per trial.
+    let init: HashMap<&str, &str> = trials
+        .iter()
+        .map(|t| (t["trial_id"].as_str(), t["initializer"].as_str()))
+        .collect();
+    let jac = rows_of(&s.read("results/di/jacobian.csv"));
+    let spread = |which: &str| -> Vec<f64> {
+        jac.iter()
+            .filter(|r| init[r["trial_id"].as_str()] == which)
+            .map(|r| {
+                let m: f64 = r["sv2_mean"].parse().unwrap();
+                r["sv2_var"].parse::<f64>().unwrap() / (m * m)
+            })
+            .collect()
+    };
+    let (o, g) = (spread("orthogonal"), spread(gaussian));
+    let mw = mann_whitney(&o, &g).unwrap();
+    let max_o = o.iter().cloned().fold(0.0, f64::max);
+    let min_g = g.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(
+        mw.p_value < 0.01 && 10.0 * max_o < min_g,
+        "orthogonal {o:?}, Gaussian {g:?}"
+    );
+}
+
+/// Zhao et al. (2022): ZerO's deterministic start trains a 24-layer ReLU network that He's
+/// random initialization does not bring to the target in the same budget, and all zeros never
+/// trains. ZerO's initial weights are the same in every replicate.
+#[test]
+fn zero_trains_deep_relu_nets_from_a_deterministic_start() {
+    let s = Scratch::new("zero");
+    s.write(
+        "zr.toml",
+        r#"
+name = "zr"
+replicates = 8
+epochs = 15
+batch_size = 64
+test_fraction = 0.5
+dataset = ["digits"]
+depth = [24]
+width = [32]
+activation = ["relu"]
+optimizer = [{ name = "sgd", lr = 0.05 }]
+initializer = ["zer_o", "he_normal", "zeros"]
+target = { train_acc = 0.9 }
+"#,
+    );
+    s.run(&["run", "zr.toml"]).ok();
+    let trials = rows_of(&s.read("results/zr/trials.csv"));
+    let zero = successes(&trials, "zer_o");
+    let he = successes(&trials, "he_normal");
+    let zeros = successes(&trials, "zeros");
+    let p = fisher_exact([[zero.0, zero.1 - zero.0], [he.0, he.1 - he.0]]).p_value;
+    assert!(
+        zero.0 >= 6 && he.0 <= 1 && zeros.0 == 0 && p < 0.01,
+        "ZerO {zero:?}, He {he:?}, zeros {zeros:?}, Fisher p = {p}"
+    );
+    // Deterministic: every replicate's ZerO network has the same per-layer weight features.
+    let init: HashMap<&str, &str> = trials
+        .iter()
+        .map(|t| (t["trial_id"].as_str(), t["initializer"].as_str()))
+        .collect();
+    let weights = rows_of(&s.read("results/zr/weights.csv"));
+    let features = |which: &str| -> Vec<Vec<String>> {
+        let mut by_trial: HashMap<&str, Vec<String>> = HashMap::new();
+        for r in weights
+            .iter()
+            .filter(|r| init[r["trial_id"].as_str()] == which)
+        {
+            let row = by_trial.entry(r["trial_id"].as_str()).or_default();
+            row.extend(["mean", "std", "max_abs"].map(|c| r[c].clone()));
+        }
+        by_trial.into_values().collect()
+    };
+    let z = features("zer_o");
+    assert_eq!(z.len(), 8);
+    assert!(z.iter().all(|f| *f == z[0]));
+    let h = features("he_normal");
+    assert!(h.iter().any(|f| *f != h[0]));
+}
