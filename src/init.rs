@@ -40,6 +40,7 @@ pub use formula::{Distribution, TRUNCATED_STD};
 pub use gain::{calculate_gain, Nonlinearity};
 pub use lsuv::lsuv;
 
+use crate::model::Activation;
 use crate::rng::Rng;
 use formula::Kind;
 
@@ -75,6 +76,9 @@ pub enum Initializer {
     LecunUniform,
     LecunNormal,
     Orthogonal,
+    /// Orthogonal × σ_w at the activation's critical point; the trainer scales it (see
+    /// [`Initializer::critical_scale`]).
+    CriticalOrthogonal,
     Identity,
     XavierUniform {
         nonlinearity: Nonlinearity,
@@ -144,6 +148,7 @@ impl Initializer {
     pub fn check_bias(&self) -> Result<(), String> {
         match self {
             Initializer::Orthogonal
+            | Initializer::CriticalOrthogonal
             | Initializer::Identity
             | Initializer::Sparse { .. }
             | Initializer::Lsuv { .. }
@@ -182,6 +187,32 @@ impl Initializer {
                 self.name()
             )),
         }
+    }
+
+    /// For critical_orthogonal, the factor σ_w that puts orthogonal weights on the critical line
+    /// χ₁ = 1 of `act` at the variance of `bias`'s draws (Pennington, Schoenholz & Ganguli
+    /// 2017: orthogonal weights at criticality give dynamical isometry); 1 for every other
+    /// initializer. The gain multiplies weights and biases on top, so gain 1 is critical.
+    pub fn critical_scale(&self, act: Activation, bias: &Initializer) -> Result<f64, String> {
+        if *self != Initializer::CriticalOrthogonal {
+            return Ok(1.0);
+        }
+        let b = bias.bias_variance().ok_or_else(|| {
+            format!(
+                "initializer `critical_orthogonal` needs biases of one variance σ_b² (zeros, a \
+                 zero constant, a zero-mean random_normal or a symmetric random_uniform); \
+                 bias_initializer is `{}`",
+                bias.label()
+            )
+        })?;
+        let w = act.critical_sigma_w2(b).ok_or_else(|| {
+            format!(
+                "initializer `critical_orthogonal`: activation `{}` has no critical σ_w² in \
+                 [0.01, 100] at σ_b² = {b}",
+                act.label()
+            )
+        })?;
+        Ok(w.sqrt())
     }
 
     /// True for lsuv: it needs a data batch, so the trainer samples its orthogonal start with

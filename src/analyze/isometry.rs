@@ -110,6 +110,10 @@ fn predict(spec: &Spec, s: &Setting, q_first: f64, layers: usize) -> Option<Pred
     let g2 = s.gain * s.gain;
     let (weights, sigma_w2, s1) = match init {
         Initializer::Orthogonal => ("orthogonal", g2, 0.0),
+        Initializer::CriticalOrthogonal => {
+            let scale = init.critical_scale(*act, &spec.bias_initializer).ok()?;
+            ("orthogonal", scale * scale * g2, 0.0)
+        }
         _ => ("i.i.d.", init.fan_in_scale()? * g2, -1.0),
     };
     let sigma_b2 = spec.bias_initializer.bias_variance()? * g2;

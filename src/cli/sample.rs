@@ -52,6 +52,14 @@ pub(super) fn sample(args: &SampleArgs) -> Result<()> {
             init.label()
         )));
     }
+    if init == Initializer::CriticalOrthogonal {
+        return Err(Error::Input(
+            "`critical_orthogonal` is scaled for a network's activation and biases; `sample` \
+             prints its unscaled start through `orthogonal` (`initbench theory` gives the \
+             critical σ_w²)"
+                .into(),
+        ));
+    }
     // One matrix of f64 at a time; an orthogonal one is factorized, which takes about two
     // more of its size.
     let matrix_bytes = 8 * args.fan_in as u128 * args.fan_out as u128;

@@ -77,6 +77,11 @@ pub const CATALOGUE: &[Entry] = &[
         params: "",
         about: "Q of the QR of a Gaussian matrix, sign-fixed (Keras Orthogonal, torch orthogonal_; Saxe et al. 2014)",
     },
+    Entry {
+        name: "critical_orthogonal",
+        params: "",
+        about: "orthogonal × σ_w, σ_w² the activation's critical point χ₁ = 1 at the biases' variance: dynamical isometry (Pennington et al. 2017)",
+    },
     Entry { name: "identity", params: "", about: "eye(rows, cols) (Keras Identity)" },
     Entry {
         name: "xavier_uniform",
@@ -198,6 +203,7 @@ impl Initializer {
             "lecun_uniform" => I::LecunUniform,
             "lecun_normal" => I::LecunNormal,
             "orthogonal" => I::Orthogonal,
+            "critical_orthogonal" => I::CriticalOrthogonal,
             "identity" => I::Identity,
             "xavier_uniform" | "xavier_normal" => {
                 let nonlinearity = nonlinearity(&mut p, "linear")?;
@@ -272,6 +278,7 @@ impl Initializer {
             I::LecunUniform => "lecun_uniform",
             I::LecunNormal => "lecun_normal",
             I::Orthogonal => "orthogonal",
+            I::CriticalOrthogonal => "critical_orthogonal",
             I::Identity => "identity",
             I::XavierUniform { .. } => "xavier_uniform",
             I::XavierNormal { .. } => "xavier_normal",

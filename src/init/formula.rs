@@ -106,7 +106,7 @@ impl Initializer {
             I::HeNormal => vs(2.0, FanIn, Tn),
             I::LecunUniform => vs(1.0, FanIn, Un),
             I::LecunNormal => vs(1.0, FanIn, Tn),
-            I::Orthogonal | I::Lsuv { .. } => Kind::Orthogonal,
+            I::Orthogonal | I::CriticalOrthogonal | I::Lsuv { .. } => Kind::Orthogonal,
             I::Identity => Kind::Identity,
             // torch xavier_uniform_: a = gain·sqrt(6/(fan_in+fan_out)); xavier_normal_:
             // std = gain·sqrt(2/(fan_in+fan_out)). PyTorch takes the gain itself; a spec names

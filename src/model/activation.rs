@@ -170,6 +170,16 @@ impl Activation {
         }
     }
 
+    /// σ_w² on the critical line χ₁ = 1 at bias variance σ_b² (mean-field theory,
+    /// [`crate::theory::critical_sigma_w2`]); `None` where there is none in [0.01, 100].
+    pub fn critical_sigma_w2(&self, sigma_b2: f64) -> Option<f64> {
+        crate::theory::critical_sigma_w2(
+            &|x| self.scalar(x),
+            &|x| self.scalar_derivative(x),
+            sigma_b2,
+        )
+    }
+
     /// The activation of a tensor of pre-activations.
     pub fn forward(&self, z: &Tensor) -> Result<Tensor> {
         match *self {

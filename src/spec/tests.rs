@@ -118,3 +118,19 @@ fn json_is_stable_and_complete() {
     assert_eq!(j.to_json()["record_jacobian"], true);
     assert_ne!(j.to_json(), c.to_json());
 }
+
+#[test]
+fn critical_orthogonal_needs_biases_of_one_variance() {
+    let ok = parse("initializer = [\"critical_orthogonal\"]\nactivation = [\"tanh\"]\n");
+    assert!(ok.is_ok(), "{:?}", ok.err());
+    let m = parse(
+        "activation = [\"tanh\"]\ninitializer = [\"critical_orthogonal\"]\n\
+         bias_initializer = \"torch_linear\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        m.contains("t.toml:2:") && m.contains("initializer:") && m.contains("torch_linear"),
+        "{m}"
+    );
+}

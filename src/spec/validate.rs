@@ -93,6 +93,15 @@ pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Resu
         at,
         |v| Activation::parse(to_params("activation", v)?),
     )?;
+    // Known now rather than when the first trial samples its weights: nothing is written.
+    for init in &initializers {
+        for act in &activations {
+            if let Err(e) = init.critical_scale(*act, &bias_initializer) {
+                let span = raw.initializer.as_ref().map_or(0..0, |s| s.span());
+                return Err(at(span, format!("initializer: {e}")));
+            }
+        }
+    }
     let optimizers = named_axis(&raw.optimizer, "optimizer", defaults::OPTIMIZER, at, |v| {
         Optimizer::parse(to_params("optimizer", v)?)
     })?;

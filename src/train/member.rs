@@ -48,6 +48,12 @@ impl Member {
                     .sample_bias(fan_out, fan_in, choice.gain, &mut r)?,
             );
         }
+        let scale = choice
+            .weights
+            .critical_scale(arch.activation, choice.biases)?;
+        if scale != 1.0 {
+            weights.iter_mut().flatten().for_each(|w| *w *= scale);
+        }
         if let Initializer::Lsuv { tol, max_iter } = *choice.weights {
             let rows = batch.len() / arch.inputs;
             let act = arch.activation;
@@ -212,6 +218,59 @@ mod tests {
 
     fn init(name: &str) -> Initializer {
         Initializer::parse(Params::new("initializer", name)).unwrap()
+    }
+
+    #[test]
+    fn critical_orthogonal_puts_every_layer_on_the_critical_line() {
+        // tanh at σ_b² = 0.05: σ_w² = 1.760955 (edge_of_chaos.toml); linear at σ_b² = 0: 1;
+        // relu at σ_b² = 0: 2, He's variance. WᵀW of a square layer is σ_w²·gain²·I.
+        let bias = Initializer::parse(
+            Params::new("initializer", "random_normal")
+                .with("stddev", crate::params::Value::Num(0.05f64.sqrt())),
+        )
+        .unwrap();
+        let zeros = init("zeros");
+        let w = init("critical_orthogonal");
+        for (act, b, want) in [
+            (Activation::Tanh, &bias, 1.760955),
+            (Activation::Linear, &zeros, 1.0),
+            (Activation::Relu, &zeros, 2.0),
+        ] {
+            let arch = Architecture {
+                inputs: 6,
+                depth: 3,
+                width: 6,
+                outputs: 6,
+                activation: act,
+                head: Head::new(OutputActivation::Softmax, Loss::CrossEntropy).unwrap(),
+            };
+            for gain in [1.0, 1.5] {
+                let choice = InitChoice {
+                    weights: &w,
+                    biases: b,
+                    gain,
+                    seed: 4,
+                };
+                let m = Member::sample(&arch, choice, &[]).unwrap();
+                for l in 0..arch.layers() {
+                    let wl = &m.weights[l];
+                    for i in 0..6 {
+                        for j in 0..6 {
+                            let g: f64 = (0..6).map(|r| wl[r * 6 + i] * wl[r * 6 + j]).sum();
+                            let target = if i == j { want * gain * gain } else { 0.0 };
+                            assert!((g - target).abs() < 1e-6, "{act:?} layer {l}: {g}");
+                        }
+                    }
+                }
+            }
+        }
+        // Biases without one variance have no critical point to aim at.
+        let torch = init("torch_linear");
+        let err = w.critical_scale(Activation::Tanh, &torch).unwrap_err();
+        assert!(
+            err.contains("critical_orthogonal") && err.contains("torch_linear"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::*;
 fn bias_rules() {
     let matrix_only = [
         "orthogonal",
+        "critical_orthogonal",
         "identity",
         "sparse",
         "lsuv",
