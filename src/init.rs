@@ -38,6 +38,7 @@ pub use catalogue::CATALOGUE;
 pub use fans::{FanMode, Layout};
 pub use formula::{Distribution, TRUNCATED_STD};
 pub use gain::{calculate_gain, Nonlinearity};
+pub(crate) use lsuv::affine;
 pub use lsuv::lsuv;
 
 use crate::model::Activation;

@@ -46,10 +46,6 @@ pub struct Cell {
 /// What free probability predicts for a cell.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Predicted {
-    /// "orthogonal" or "i.i.d.".
-    pub weights: &'static str,
-    pub sigma_w2: f64,
-    pub sigma_b2: f64,
     pub sv2_mean: f64,
     pub sv2_var: f64,
 }
@@ -108,13 +104,14 @@ fn predict(spec: &Spec, s: &Setting, q_first: f64, layers: usize) -> Option<Pred
         .iter()
         .find(|a| a.label() == s.activation)?;
     let g2 = s.gain * s.gain;
-    let (weights, sigma_w2, s1) = match init {
-        Initializer::Orthogonal => ("orthogonal", g2, 0.0),
+    // (σ_w², s₁): orthogonal, or i.i.d. of variance σ_w²/fan_in.
+    let (sigma_w2, s1) = match init {
+        Initializer::Orthogonal => (g2, 0.0),
         Initializer::CriticalOrthogonal => {
             let scale = init.critical_scale(*act, &spec.bias_initializer).ok()?;
-            ("orthogonal", scale * scale * g2, 0.0)
+            (scale * scale * g2, 0.0)
         }
-        _ => ("i.i.d.", init.fan_in_scale()? * g2, -1.0),
+        _ => (init.fan_in_scale()? * g2, -1.0),
     };
     let sigma_b2 = spec.bias_initializer.bias_variance()? * g2;
     let phi = |x: f64| act.scalar(x);
@@ -122,9 +119,6 @@ fn predict(spec: &Spec, s: &Setting, q_first: f64, layers: usize) -> Option<Pred
     let (mean, var) =
         theory::jacobian_moments(&phi, &dphi, (sigma_w2, sigma_b2), q_first, layers, s1);
     Some(Predicted {
-        weights,
-        sigma_w2,
-        sigma_b2,
         sv2_mean: mean,
         sv2_var: var,
     })

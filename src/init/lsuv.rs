@@ -69,7 +69,7 @@ pub fn lsuv(
 }
 
 /// h·W + b for h [n, fi] and W [fi, fo], row-major.
-pub(super) fn affine(h: &[f64], n: usize, w: &[f64], b: &[f64], fi: usize, fo: usize) -> Vec<f64> {
+pub(crate) fn affine(h: &[f64], n: usize, w: &[f64], b: &[f64], fi: usize, fo: usize) -> Vec<f64> {
     let mut out = Vec::with_capacity(n * fo);
     for r in 0..n {
         let mut row = b.to_vec();

@@ -78,6 +78,9 @@ pub struct Plan {
     pub trials: Vec<Trial>,
     pub cohorts: Vec<Cohort>,
     loaded: Vec<Loaded>,
+    /// [initializer][activation]: the factor every weight is multiplied by
+    /// ([`crate::init::Initializer::critical_scale`]), once per plan rather than per trial.
+    scales: Vec<Vec<f64>>,
 }
 
 /// Seed purposes, each a child of the replicate seed.
@@ -142,11 +145,23 @@ impl Plan {
                 }
             }
         }
+        let scales = spec
+            .initializers
+            .iter()
+            .map(|i| {
+                spec.activations
+                    .iter()
+                    .map(|&a| i.critical_scale(a, &spec.bias_initializer))
+                    .collect::<std::result::Result<Vec<f64>, String>>()
+            })
+            .collect::<std::result::Result<_, _>>()
+            .map_err(Error::Input)?;
         Ok(Plan {
             spec,
             trials,
             cohorts,
             loaded,
+            scales,
         })
     }
 
@@ -291,6 +306,7 @@ impl Plan {
             biases: &self.spec.bias_initializer,
             gain: t.gain,
             seed: rng::derive(t.seed, INIT),
+            scale: self.scales[t.initializer][t.activation],
         };
         Member::sample(&arch, choice, &batch).map_err(Error::Input)
     }

@@ -16,6 +16,7 @@
 //! that trains it. Cost: (depth − 1)·N³ multiply-adds per point, N the width.
 
 use super::member::Member;
+use crate::init::affine;
 use crate::model::{Activation, Architecture};
 
 /// Input points the spectrum is pooled over.
@@ -86,48 +87,21 @@ pub(crate) fn jacobian(
     let mut j: Vec<f64> = (0..n * n)
         .map(|k| f64::from(u8::from(k / n == k % n)))
         .collect();
+    let zero = vec![0.0; n];
     let mut a = input.to_vec();
     let mut first = Vec::new();
     for l in 0..arch.depth {
-        let h = affine(
-            &a,
-            &member.weights[l],
-            &member.biases[l],
-            dims[l],
-            dims[l + 1],
-        );
+        let (w, b) = (&member.weights[l], &member.biases[l]);
+        let h = affine(&a, 1, w, b, dims[l], dims[l + 1]);
         if l == 0 {
             first = h.clone();
         } else {
-            j = matmul(&j, &member.weights[l], n, n, n);
+            j = affine(&j, n, w, &zero, n, n);
             scale_columns(&mut j, n, &h, arch.activation);
         }
         a = h.iter().map(|&z| arch.activation.scalar(z)).collect();
     }
     (j, first)
-}
-
-/// a·W + b for W [fan_in, fan_out] row-major.
-fn affine(a: &[f64], w: &[f64], b: &[f64], fan_in: usize, fan_out: usize) -> Vec<f64> {
-    let mut h = b.to_vec();
-    for (i, &ai) in a.iter().enumerate().take(fan_in) {
-        let row = &w[i * fan_out..(i + 1) * fan_out];
-        h.iter_mut().zip(row).for_each(|(hk, &wk)| *hk += ai * wk);
-    }
-    h
-}
-
-/// A [m, k] · B [k, n], row-major.
-fn matmul(a: &[f64], b: &[f64], m: usize, k: usize, n: usize) -> Vec<f64> {
-    let mut c = vec![0.0; m * n];
-    for i in 0..m {
-        let ci = &mut c[i * n..(i + 1) * n];
-        for (p, &aip) in a[i * k..(i + 1) * k].iter().enumerate() {
-            let bp = &b[p * n..(p + 1) * n];
-            ci.iter_mut().zip(bp).for_each(|(c, &b)| *c += aip * b);
-        }
-    }
-    c
 }
 
 /// J·D for D = diag(φ'(h)).
@@ -160,6 +134,7 @@ fn largest_eigenvalue(g: &[f64], n: usize) -> f64 {
     let mut v: Vec<f64> = (0..n)
         .map(|i| 1.0 + (i as f64 + 1.0).sqrt().fract())
         .collect();
+    let zero = vec![0.0; n];
     let mut lambda = 0.0;
     for _ in 0..POWER_ITER {
         let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -167,7 +142,7 @@ fn largest_eigenvalue(g: &[f64], n: usize) -> f64 {
             return if norm == 0.0 { 0.0 } else { f64::INFINITY };
         }
         v.iter_mut().for_each(|x| *x /= norm);
-        let w = matmul(&v, g, 1, n, n);
+        let w = affine(&v, 1, g, &zero, n, n);
         let next: f64 = v.iter().zip(&w).map(|(a, b)| a * b).sum();
         v = w;
         if (next - lambda).abs() <= POWER_TOL * next.abs() {
@@ -205,6 +180,7 @@ mod tests {
             biases: &b,
             gain,
             seed,
+            scale: 1.0,
         };
         Member::sample(arch, choice, &[]).unwrap()
     }
@@ -221,7 +197,7 @@ mod tests {
         let n = arch.width;
         let mut a = a1.to_vec();
         for l in 1..arch.depth {
-            let h = affine(&a, &m.weights[l], &m.biases[l], n, n);
+            let h = affine(&a, 1, &m.weights[l], &m.biases[l], n, n);
             a = h.iter().map(|&z| arch.activation.scalar(z)).collect();
         }
         a
@@ -234,8 +210,8 @@ mod tests {
             let m = member(&arch, "glorot_normal", 1.3, 11);
             let x: Vec<f64> = inputs(1, 5).iter().map(|&v| f64::from(v)).collect();
             let (j, h1) = jacobian(&arch, &m, &x);
-            assert_eq!(h1, affine(&x, &m.weights[0], &m.biases[0], 5, 6));
-            let a1: Vec<f64> = affine(&x, &m.weights[0], &m.biases[0], 5, 6)
+            assert_eq!(h1, affine(&x, 1, &m.weights[0], &m.biases[0], 5, 6));
+            let a1: Vec<f64> = affine(&x, 1, &m.weights[0], &m.biases[0], 5, 6)
                 .iter()
                 .map(|&z| act.scalar(z))
                 .collect();
@@ -356,6 +332,7 @@ mod tests {
                 biases: &b,
                 gain: 1.0,
                 seed,
+                scale: 1.0,
             };
             let m = Member::sample(&arch, choice, &[]).unwrap();
             let s = measure(&arch, &m, &inputs(1, 5));

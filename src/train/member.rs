@@ -22,6 +22,11 @@ pub struct InitChoice<'a> {
     pub biases: &'a Initializer,
     pub gain: f64,
     pub seed: u64,
+    /// Multiplies every weight after sampling: [`Initializer::critical_scale`] for
+    /// critical_orthogonal, 1 for every other initializer. The caller works it out once for
+    /// all the trials that share it (`Plan` does): it is a root-finding over quadratures,
+    /// milliseconds a call.
+    pub scale: f64,
 }
 
 impl Member {
@@ -48,11 +53,11 @@ impl Member {
                     .sample_bias(fan_out, fan_in, choice.gain, &mut r)?,
             );
         }
-        let scale = choice
-            .weights
-            .critical_scale(arch.activation, choice.biases)?;
-        if scale != 1.0 {
-            weights.iter_mut().flatten().for_each(|w| *w *= scale);
+        if choice.scale != 1.0 {
+            weights
+                .iter_mut()
+                .flatten()
+                .for_each(|w| *w *= choice.scale);
         }
         if let Initializer::Lsuv { tol, max_iter } = *choice.weights {
             let rows = batch.len() / arch.inputs;
@@ -250,6 +255,7 @@ mod tests {
                     biases: b,
                     gain,
                     seed: 4,
+                    scale: w.critical_scale(act, b).unwrap(),
                 };
                 let m = Member::sample(&arch, choice, &[]).unwrap();
                 for l in 0..arch.layers() {
@@ -284,6 +290,7 @@ mod tests {
                 biases: &zeros,
                 gain: 1.0,
                 seed: 3,
+                scale: 1.0,
             };
             let m = Member::sample(&arch, choice, &[]).unwrap();
             assert_eq!(m.is_symmetric(&arch.dims()), symmetric, "{name}");
@@ -327,6 +334,7 @@ mod tests {
             biases: &zeros,
             gain: 1.0,
             seed: 11,
+            scale: 1.0,
         };
         let a = Member::sample(&arch, c, &[]).unwrap();
         assert_eq!(a, Member::sample(&arch, c, &[]).unwrap());
