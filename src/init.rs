@@ -41,7 +41,7 @@ pub use gain::{calculate_gain, Nonlinearity};
 pub(crate) use lsuv::affine;
 pub use lsuv::lsuv;
 
-use crate::model::Activation;
+use crate::model::{Activation, Architecture, Role};
 use crate::rng::Rng;
 use formula::Kind;
 
@@ -112,6 +112,14 @@ pub enum Initializer {
     IdInit {
         tau: f64,
     },
+    /// Fixup (Zhang, Dauphin & Ma 2019) for residual networks: He's Gaussian, the branches'
+    /// first layers × L^(−1/2), their last layers and the output layer zero. [`Initializer::sample`]
+    /// draws the Gaussian; [`residual_roles`] applies the rest.
+    Fixup,
+    /// He normal with each residual branch's last layer zero, so every block starts as the
+    /// identity, the starting point of SkipInit (De & Smith 2020) and ReZero (Bachlechner et
+    /// al. 2020). [`residual_roles`] zeroes the branches.
+    ZeroBranch,
 }
 
 impl Initializer {
@@ -154,7 +162,9 @@ impl Initializer {
             | Initializer::Sparse { .. }
             | Initializer::Lsuv { .. }
             | Initializer::ZerO
-            | Initializer::IdInit { .. } => Err(format!(
+            | Initializer::IdInit { .. }
+            | Initializer::Fixup
+            | Initializer::ZeroBranch => Err(format!(
                 "initializer `{}` is defined only for weight matrices and cannot initialize a \
                  bias; use zeros, a constant or an i.i.d. initializer for biases",
                 self.name()
@@ -216,9 +226,40 @@ impl Initializer {
         Ok(w.sqrt())
     }
 
+    /// True for the initializers defined by a layer's place in a residual network (fixup,
+    /// zero_branch): a spec without `residual = true` is refused, and so is `initbench sample`.
+    pub fn needs_residual(&self) -> bool {
+        matches!(self, Initializer::Fixup | Initializer::ZeroBranch)
+    }
+
     /// True for lsuv: it needs a data batch, so the trainer samples its orthogonal start with
     /// [`Initializer::sample`] and then calls [`lsuv`].
     pub fn is_data_dependent(&self) -> bool {
         matches!(self, Initializer::Lsuv { .. })
+    }
+}
+
+/// Applies a residual initializer's rules by layer role, after every layer was drawn from its
+/// law (for the initializers that are not [`Initializer::needs_residual`], nothing changes).
+///
+/// Fixup's rules 1 and 2 (Zhang et al. 2019, §3): the output layer and each branch's last
+/// layer are zero, and the other branch layers are scaled by L^(−1/(2m−2)) for L blocks of
+/// m = 2 layers, that is L^(−1/2). Its scalar multipliers and biases (rule 3) are not
+/// parameters here; the biases are the spec's `bias_initializer` (zeros by default, as in
+/// Fixup). zero_branch zeroes each branch's last layer.
+pub fn residual_roles(init: &Initializer, arch: &Architecture, weights: &mut [Vec<f64>]) {
+    let zero_head = match init {
+        Initializer::Fixup => true,
+        Initializer::ZeroBranch => false,
+        _ => return,
+    };
+    let scale = (arch.blocks().max(1) as f64).powf(-0.5);
+    for (l, w) in weights.iter_mut().enumerate() {
+        match arch.role(l) {
+            Role::BranchIn if zero_head => w.iter_mut().for_each(|x| *x *= scale),
+            Role::BranchOut => w.iter_mut().for_each(|x| *x = 0.0),
+            Role::Output if zero_head => w.iter_mut().for_each(|x| *x = 0.0),
+            _ => {}
+        }
     }
 }

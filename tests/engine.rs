@@ -104,6 +104,25 @@ fn cohorts_match_the_reference_in_f64() {
            optimizer = [{ name = "sgd", lr = 0.5 }]
            initializer = ["variance_scaling", "sparse"]
            epochs = 25"#,
+        // Residual blocks, scaled and not, from every residual initializer.
+        r#"dataset = [{ name = "blobs", n = 45 }]
+           activation = ["tanh", "relu"]
+           depth = [3, 5]
+           width = [6]
+           residual = true
+           branch_scale = 0.5
+           batch_size = 16
+           optimizer = [{ name = "adam", lr = 0.01 }]
+           initializer = ["he_normal", "fixup", "zero_branch"]
+           epochs = 8"#,
+        r#"dataset = ["iris"]
+           activation = ["gelu"]
+           depth = [3]
+           width = [5]
+           residual = true
+           optimizer = [{ name = "momentum", lr = 0.05 }]
+           initializer = ["glorot_uniform", "fixup"]
+           epochs = 8"#,
     ];
     for spec in specs {
         let p = plan(spec);

@@ -56,7 +56,8 @@ pub fn sweep_of(spec: &Spec) -> Option<Sweep> {
         .filter(|a| matches!(a, Activation::Tanh | Activation::Softsign))
         .map(|a| (a.label(), *a))
         .collect();
-    if activations.is_empty() || spec.depths.len() < 2 {
+    // Mean-field theory's χ₁ and length map describe plain stacks, not residual streams.
+    if activations.is_empty() || spec.depths.len() < 2 || spec.residual.is_some() {
         return None;
     }
     let bias = spec.bias_initializer.bias_variance()?;

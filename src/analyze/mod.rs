@@ -93,6 +93,8 @@ pub struct Setup {
     pub target_train_acc: Option<f64>,
     pub target_train_loss: Option<f64>,
     pub early_stop: bool,
+    /// The branch multiplier α when the networks are residual (`residual = true`).
+    pub branch_scale: Option<f64>,
     /// `running` for a run that has not finished writing its rows.
     pub state: String,
 }
@@ -111,6 +113,7 @@ impl Setup {
             target_train_acc: spec["target"]["train_acc"].as_f64(),
             target_train_loss: spec["target"]["train_loss"].as_f64(),
             early_stop: spec["early_stop"].as_bool().unwrap_or(false),
+            branch_scale: spec["branch_scale"].as_f64(),
             state: m.state.clone(),
         }
     }

@@ -60,6 +60,18 @@ pub(super) fn sample(args: &SampleArgs) -> Result<()> {
                 .into(),
         ));
     }
+    if init.needs_residual() {
+        return Err(Error::Input(format!(
+            "`{}` sets each layer by its place in a residual network; `sample` prints the law \
+             of its drawn layers through `{}`",
+            init.label(),
+            if init == Initializer::Fixup {
+                "kaiming_normal(nonlinearity=relu)"
+            } else {
+                "he_normal"
+            }
+        )));
+    }
     // One matrix of f64 at a time; an orthogonal one is factorized, which takes about two
     // more of its size.
     let matrix_bytes = 8 * args.fan_in as u128 * args.fan_out as u128;

@@ -128,6 +128,16 @@ pub const CATALOGUE: &[Entry] = &[
         params: "tau=1",
         about: "deterministic: tau where row ≡ column mod min(fan_out, fan_in), a padded identity (IDInit; Pan et al. 2025)",
     },
+    Entry {
+        name: "fixup",
+        params: "",
+        about: "residual networks: N(0, 2/fan_in), branch first layers × blocks^(-1/2), branch last layers and the output layer zero (Fixup; Zhang et al. 2019)",
+    },
+    Entry {
+        name: "zero_branch",
+        params: "",
+        about: "residual networks: he_normal, each branch's last layer zero so every block starts as the identity (SkipInit, ReZero's start)",
+    },
 ];
 
 fn positive(p: &mut Params, key: &'static str, default: f64) -> Result<f64, String> {
@@ -251,6 +261,8 @@ impl Initializer {
                 max_iter: p.int("max_iter", LSUV_MAX_ITER as u64, 1)? as u32,
             },
             "zer_o" => I::ZerO,
+            "fixup" => I::Fixup,
+            "zero_branch" => I::ZeroBranch,
             "idinit" => I::IdInit {
                 tau: positive(&mut p, "tau", IDINIT_TAU)?,
             },
@@ -289,6 +301,8 @@ impl Initializer {
             I::Lsuv { .. } => "lsuv",
             I::ZerO => "zer_o",
             I::IdInit { .. } => "idinit",
+            I::Fixup => "fixup",
+            I::ZeroBranch => "zero_branch",
         }
     }
 

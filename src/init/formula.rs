@@ -103,7 +103,7 @@ impl Initializer {
             I::GlorotUniform => vs(1.0, FanAvg, Un),
             I::GlorotNormal => vs(1.0, FanAvg, Tn),
             I::HeUniform => vs(2.0, FanIn, Un),
-            I::HeNormal => vs(2.0, FanIn, Tn),
+            I::HeNormal | I::ZeroBranch => vs(2.0, FanIn, Tn),
             I::LecunUniform => vs(1.0, FanIn, Un),
             I::LecunNormal => vs(1.0, FanIn, Tn),
             I::Orthogonal | I::CriticalOrthogonal | I::Lsuv { .. } => Kind::Orthogonal,
@@ -152,6 +152,12 @@ impl Initializer {
             I::Sparse { sparsity, std } => Kind::Sparse { sparsity, std },
             I::ZerO => Kind::ZerO,
             I::IdInit { tau } => Kind::IdInit { tau },
+            // The released code's nn.init.normal_(std = sqrt(2 / fan)) for every layer it does
+            // not zero (hongyi-zhang/Fixup, fixup_resnet_cifar.py); square layers have one fan.
+            I::Fixup => Kind::Iid(Law::Normal {
+                mean: 0.0,
+                sd: (2.0 / fan_in as f64).sqrt(),
+            }),
         }
     }
     /// Weight variance × fan_in for a fan-in variance-scaling initializer (Keras

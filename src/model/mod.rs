@@ -15,6 +15,32 @@ pub struct Architecture {
     pub outputs: usize,
     pub activation: Activation,
     pub head: Head,
+    /// `Some` when the hidden layers after the first form residual blocks.
+    pub residual: Option<Residual>,
+}
+
+/// Residual blocks of two layers: h ← h + α·(φ(h·W₁ + b₁)·W₂ + b₂), the "full residual"
+/// form of Yang & Schoenholz (2017) and the basic block of Zhang et al.'s Fixup (2019) without
+/// normalization. The first hidden layer (φ(x·W₀ + b₀), inputs to width) starts the stream,
+/// so a residual network's depth is 1 + 2·blocks, and the parameters are laid out as a plain
+/// network's of the same depth.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Residual {
+    /// α, the branch multiplier: fixed, not trained.
+    pub scale: f64,
+}
+
+/// What a weight layer is in its network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// φ(h·W + b), feeding the next layer: every hidden layer of a plain network, and the
+    /// first of a residual one.
+    Hidden,
+    /// A residual branch's first layer, φ(h·W + b).
+    BranchIn,
+    /// A residual branch's last layer, u·W + b without an activation, added to the stream ×α.
+    BranchOut,
+    Output,
 }
 
 impl Architecture {
@@ -29,6 +55,27 @@ impl Architecture {
     /// Number of weight layers (hidden layers + output layer).
     pub fn layers(&self) -> usize {
         self.depth + 1
+    }
+
+    /// Residual blocks (0 for a plain network).
+    pub fn blocks(&self) -> usize {
+        match self.residual {
+            Some(_) => (self.depth - 1) / 2,
+            None => 0,
+        }
+    }
+
+    /// What weight layer `l` (0 = the first hidden layer, `depth` = the output layer) does.
+    pub fn role(&self, l: usize) -> Role {
+        if l == self.depth {
+            Role::Output
+        } else if self.residual.is_none() || l == 0 {
+            Role::Hidden
+        } else if l % 2 == 1 {
+            Role::BranchIn
+        } else {
+            Role::BranchOut
+        }
     }
 
     /// Weights and biases in one network.
@@ -50,9 +97,33 @@ mod tests {
             outputs: 1,
             activation: Activation::Sigmoid,
             head: Head::new(OutputActivation::Sigmoid, Loss::Mse).unwrap(),
+            residual: None,
         };
         assert_eq!(arch.dims(), vec![2, 2, 1]);
         assert_eq!(arch.layers(), 2);
         assert_eq!(arch.parameters(), 9);
+    }
+
+    #[test]
+    fn residual_layers_pair_into_blocks_after_the_first() {
+        let mut arch = Architecture {
+            inputs: 3,
+            depth: 5,
+            width: 4,
+            outputs: 2,
+            activation: Activation::Relu,
+            head: Head::new(OutputActivation::Softmax, Loss::CrossEntropy).unwrap(),
+            residual: Some(Residual { scale: 1.0 }),
+        };
+        let roles: Vec<Role> = (0..arch.layers()).map(|l| arch.role(l)).collect();
+        use Role::*;
+        assert_eq!(
+            roles,
+            [Hidden, BranchIn, BranchOut, BranchIn, BranchOut, Output]
+        );
+        assert_eq!(arch.blocks(), 2);
+        arch.residual = None;
+        assert_eq!(arch.blocks(), 0);
+        assert!((0..5).all(|l| arch.role(l) == Hidden));
     }
 }

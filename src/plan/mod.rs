@@ -268,6 +268,7 @@ impl Plan {
             outputs: self.spec.head.units(l.classes),
             activation: self.spec.activations[t.activation],
             head: self.spec.head,
+            residual: self.spec.residual,
         }
     }
 

@@ -90,6 +90,14 @@ fn setup(m: &Setup, analysis: &Grid) -> String {
         Some(b) => format!("minibatches of {b}"),
         None => "full batch".into(),
     };
+    if let Some(a) = m.branch_scale {
+        let _ = write!(
+            s,
+            "The networks are residual: after the first hidden layer, blocks of two layers add \
+             α·(φ(h·W₁ + b₁)·W₂ + b₂) to the stream h, with α = {} (a depth of 1 + 2·blocks). ",
+            format_number(a)
+        );
+    }
     let _ = write!(
         s,
         "Each network trained for {} epochs ({batch}) on the {} loss with a {} output. ",

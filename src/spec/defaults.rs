@@ -27,6 +27,8 @@ pub const RECORD_LAYERS: bool = false;
 /// The Jacobian's spectrum at initialization (jacobian.csv) costs depth · width³ per input
 /// point, more than training a small network, so it is asked for.
 pub const RECORD_JACOBIAN: bool = false;
+/// A residual branch adds to the stream at full size unless the spec scales it.
+pub const BRANCH_SCALE: f64 = 1.0;
 /// Axes: a single 16-unit ReLU layer, Glorot-initialized, SGD at 0.1, on XOR.
 pub const DATASET: &str = "xor";
 pub const INITIALIZER: &str = "glorot_uniform";

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::data::DatasetSpec;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::model::{Activation, Head};
+use crate::model::{Activation, Head, Residual};
 use crate::train::{Optimizer, Target};
 
 /// Builds the error for a span of the spec text: `origin:line:col: message`.
@@ -48,6 +48,8 @@ pub struct Spec {
     /// Write jacobian.csv: the spectrum of each network's hidden-to-hidden Jacobian at
     /// initialization.
     pub record_jacobian: bool,
+    /// `Some` when the hidden layers after the first form residual blocks (`residual = true`).
+    pub residual: Option<Residual>,
     pub datasets: Vec<DatasetSpec>,
     pub initializers: Vec<Initializer>,
     pub depths: Vec<u32>,
@@ -138,6 +140,10 @@ impl Spec {
         }
         if self.record_jacobian {
             json["record_jacobian"] = true.into();
+        }
+        if let Some(r) = self.residual {
+            json["residual"] = true.into();
+            json["branch_scale"] = r.scale.into();
         }
         json
     }

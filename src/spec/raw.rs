@@ -25,6 +25,8 @@ pub(super) struct Raw {
     pub(super) weights_max_params: Option<Spanned<i64>>,
     pub(super) record_layers: Option<bool>,
     pub(super) record_jacobian: Option<bool>,
+    pub(super) residual: Option<Spanned<bool>>,
+    pub(super) branch_scale: Option<Spanned<f64>>,
     pub(super) dataset: Axis<toml::Value>,
     pub(super) initializer: Axis<toml::Value>,
     pub(super) depth: Axis<i64>,

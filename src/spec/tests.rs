@@ -134,3 +134,38 @@ fn critical_orthogonal_needs_biases_of_one_variance() {
         "{m}"
     );
 }
+
+#[test]
+fn residual_networks_are_odd_depths_with_their_initializers() {
+    let s = parse("residual = true\ndepth = [3, 9]\nbranch_scale = 0.25\n").unwrap();
+    assert_eq!(s.residual, Some(crate::model::Residual { scale: 0.25 }));
+    assert_eq!(s.to_json()["residual"], true);
+    assert_eq!(s.to_json()["branch_scale"], 0.25);
+    let plain = parse("depth = [3, 9]\n").unwrap();
+    assert!(plain.residual.is_none() && plain.to_json().get("residual").is_none());
+    let d = parse("residual = true\ndepth = [3]\n").unwrap();
+    assert_eq!(d.residual.unwrap().scale, defaults::BRANCH_SCALE);
+    let m = err("residual = true\ndepth = [3, 8]\n");
+    assert!(
+        m.starts_with("t.toml:2:9: depth: 8") && m.contains("odd"),
+        "{m}"
+    );
+    let m = err("residual = true\n");
+    assert!(m.contains("t.toml:1:") && m.contains("depth: 1"), "{m}");
+    let m = err("depth = [3]\nbranch_scale = 0.5\n");
+    assert!(m.starts_with("t.toml:2:16: branch_scale:"), "{m}");
+    let m = err("residual = true\ndepth = [3]\nbranch_scale = 0\n");
+    assert!(m.contains("t.toml:3:") && m.contains("positive"), "{m}");
+    let m = err("depth = [3]\ninitializer = [\"he_normal\", \"fixup\"]\n");
+    assert!(
+        m.starts_with("t.toml:2:") && m.contains("`fixup`") && m.contains("residual = true"),
+        "{m}"
+    );
+    let m = err("residual = true\ndepth = [3]\ninitializer = [\"lsuv\"]\n");
+    assert!(m.starts_with("t.toml:3:") && m.contains("lsuv"), "{m}");
+    let m = err("residual = true\ndepth = [3]\nrecord_jacobian = true\n");
+    assert!(
+        m.starts_with("t.toml:1:") && m.contains("record_jacobian"),
+        "{m}"
+    );
+}

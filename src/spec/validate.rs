@@ -10,7 +10,7 @@ use super::raw::{Raw, RawTarget};
 use super::{defaults, At, Spec};
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::model::{Activation, Head, Loss, OutputActivation};
+use crate::model::{Activation, Head, Loss, OutputActivation, Residual};
 use crate::params::Params;
 use crate::train::{Optimizer, Target};
 
@@ -108,6 +108,8 @@ pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Resu
     let depths = int_axis(&raw.depth, "depth", defaults::DEPTH, 1024, at)?;
     let widths = int_axis(&raw.width, "width", defaults::WIDTH, 65_536, at)?;
     let gains = gains(&raw.gain, at)?;
+    let record_jacobian = raw.record_jacobian.unwrap_or(defaults::RECORD_JACOBIAN);
+    let residual = residual(&raw, &depths, &initializers, record_jacobian, at)?;
     let spec = Spec {
         name,
         description: raw.description.unwrap_or_default(),
@@ -123,7 +125,8 @@ pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Resu
         figures: raw.figures.unwrap_or(defaults::FIGURES),
         weights_max_params,
         record_layers: raw.record_layers.unwrap_or(defaults::RECORD_LAYERS),
-        record_jacobian: raw.record_jacobian.unwrap_or(defaults::RECORD_JACOBIAN),
+        record_jacobian,
+        residual,
         datasets,
         initializers,
         depths,
@@ -142,6 +145,80 @@ pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Resu
         )));
     }
     Ok(spec)
+}
+
+/// `residual` and `branch_scale`, checked against the depths and initializers they constrain.
+fn residual(
+    raw: &Raw,
+    depths: &[u32],
+    initializers: &[Initializer],
+    record_jacobian: bool,
+    at: At,
+) -> Result<Option<Residual>> {
+    let init_span = || raw.initializer.as_ref().map_or(0..0, |s| s.span());
+    let on = raw.residual.as_ref().is_some_and(|r| *r.get_ref());
+    if !on {
+        if let Some(s) = &raw.branch_scale {
+            return Err(at(
+                s.span(),
+                "branch_scale: scales residual branches; set `residual = true` or remove it"
+                    .to_string(),
+            ));
+        }
+        if let Some(i) = initializers.iter().find(|i| i.needs_residual()) {
+            return Err(at(
+                init_span(),
+                format!(
+                    "initializer: `{}` initializes residual branches; set `residual = true`",
+                    i.name()
+                ),
+            ));
+        }
+        return Ok(None);
+    }
+    let on_span = raw.residual.as_ref().map_or(0..0, |s| s.span());
+    let scale = match &raw.branch_scale {
+        Some(s) if !(s.get_ref().is_finite() && *s.get_ref() > 0.0) => {
+            return Err(at(
+                s.span(),
+                format!(
+                    "branch_scale: must be a positive finite number, got {}",
+                    s.get_ref()
+                ),
+            ));
+        }
+        Some(s) => *s.get_ref(),
+        None => defaults::BRANCH_SCALE,
+    };
+    if let Some(d) = depths.iter().find(|&&d| d < 3 || d % 2 == 0) {
+        let span = raw.depth.as_ref().map_or(on_span.clone(), |s| s.span());
+        return Err(at(
+            span,
+            format!(
+                "depth: {d} with `residual = true`; a residual network is one hidden layer and \
+                 then blocks of two, so its depth is odd and at least 3 (1 + 2·blocks)"
+            ),
+        ));
+    }
+    if let Some(i) = initializers.iter().find(|i| i.is_data_dependent()) {
+        return Err(at(
+            init_span(),
+            format!(
+                "initializer: `{}` scales a plain network layer by layer and is not defined for \
+                 residual blocks",
+                i.name()
+            ),
+        ));
+    }
+    if record_jacobian {
+        return Err(at(
+            on_span,
+            "residual: record_jacobian measures a plain network's hidden stack; it is not \
+             defined for residual blocks"
+                .to_string(),
+        ));
+    }
+    Ok(Some(Residual { scale }))
 }
 
 /// Longest name: the results folder adds `-shard-K-of-N` or `-slurm` to it, and a folder

@@ -9,7 +9,7 @@ use candle_core::{DType, Result, Tensor};
 use super::member::Member;
 use super::network::{Forward, Gradients};
 use super::outcome::{Diagnostics, LayerPoint};
-use crate::model::{Activation, Architecture, Family};
+use crate::model::{Activation, Architecture, Family, Role};
 
 pub fn measure(
     arch: &Architecture,
@@ -22,15 +22,24 @@ pub fn measure(
     let g_last = frobenius(&grads.weights[arch.depth])?;
     let a_first = std(&fwd.hidden_a[0])?;
     let a_last = std(&fwd.hidden_a[arch.depth - 1])?;
+    // The layers with an activation: a residual branch's last layer only adds to the stream.
+    let activated = |ts: &[Tensor]| -> Vec<Tensor> {
+        (0..arch.depth)
+            .filter(|&l| arch.role(l) != Role::BranchOut)
+            .map(|l| ts[l].clone())
+            .collect()
+    };
     let saturated = match arch.activation.family() {
-        Family::Saturating => Some(saturated_fraction(arch.activation, &fwd.hidden_a)?),
+        Family::Saturating => Some(saturated_fraction(
+            arch.activation,
+            &activated(&fwd.hidden_a),
+        )?),
         _ => None,
     };
     let dead = match arch.activation.family() {
-        Family::Rectifier => Some(dead_fraction(&fwd.hidden_z)?),
+        Family::Rectifier => Some(dead_fraction(&activated(&fwd.hidden_z))?),
         _ => None,
     };
-    let dims = arch.dims();
     Ok((0..members.len())
         .map(|i| Diagnostics {
             loss: loss[i],
@@ -40,7 +49,7 @@ pub fn measure(
             act_std_last: a_last[i],
             saturated_frac: saturated.as_ref().map(|s| s[i]),
             dead_frac: dead.as_ref().map(|d| d[i]),
-            symmetric: members[i].borrow().is_symmetric(&dims),
+            symmetric: members[i].borrow().is_symmetric(arch),
         })
         .collect())
 }

@@ -169,6 +169,7 @@ mod tests {
             outputs: 3,
             activation: act,
             head: Head::new(OutputActivation::Softmax, Loss::CrossEntropy).unwrap(),
+            residual: None,
         }
     }
 

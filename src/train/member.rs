@@ -5,7 +5,7 @@
 //! initializer in a replicate starts from the same random numbers (paired comparisons).
 
 use crate::init::{self, Initializer, Layout};
-use crate::model::Architecture;
+use crate::model::{Architecture, Role};
 use crate::rng;
 
 /// Weights in Keras's [in, out] layout, row-major, and biases, layer by layer.
@@ -59,6 +59,7 @@ impl Member {
                 .flatten()
                 .for_each(|w| *w *= choice.scale);
         }
+        init::residual_roles(choice.weights, arch, &mut weights);
         if let Initializer::Lsuv { tol, max_iter } = *choice.weights {
             let rows = batch.len() / arch.inputs;
             let act = arch.activation;
@@ -117,24 +118,67 @@ impl Member {
     /// True when some hidden layer has two units with identical incoming weights, bias and
     /// outgoing weights: gradient descent can never tell them apart (the symmetry that makes
     /// zero and constant initialization fail).
-    pub fn is_symmetric(&self, dims: &[usize]) -> bool {
-        (1..dims.len() - 1).any(|l| {
-            let (fan_in, width, fan_out) = (dims[l - 1], dims[l], dims[l + 1]);
-            let w_in = &self.weights[l - 1];
-            let w_out = &self.weights[l];
-            let mut keys: Vec<Vec<u64>> = (0..width)
-                .map(|u| {
-                    let mut k = Vec::with_capacity(fan_in + fan_out + 1);
-                    k.extend((0..fan_in).map(|i| w_in[i * width + u].to_bits()));
-                    k.push(self.biases[l - 1][u].to_bits());
-                    k.extend((0..fan_out).map(|o| w_out[u * fan_out + o].to_bits()));
-                    k
-                })
-                .collect();
-            keys.sort_unstable();
-            keys.windows(2).any(|w| w[0] == w[1])
-        })
+    ///
+    /// In a residual network that holds for a branch's hidden units as for a plain layer's.
+    /// The stream's units are tied to every block by the skips, so two of them are the same
+    /// only when they are alike in every layer that reads or writes the stream: the first
+    /// layer's incoming weights and bias, each block's outgoing weights into its branch and
+    /// incoming weights and bias from it, and the output layer's weights.
+    pub fn is_symmetric(&self, arch: &Architecture) -> bool {
+        let dims = arch.dims();
+        let residual = arch.residual.is_some();
+        // Hidden layer l is the output of weight layer l − 1.
+        let plain_layers = (1..dims.len() - 1)
+            .filter(|&l| !residual || arch.role(l - 1) == Role::BranchIn)
+            .any(|l| self.layer_symmetric(l, &dims));
+        plain_layers || (residual && self.stream_symmetric(arch))
     }
+
+    fn layer_symmetric(&self, l: usize, dims: &[usize]) -> bool {
+        let (fan_in, width, fan_out) = (dims[l - 1], dims[l], dims[l + 1]);
+        let w_in = &self.weights[l - 1];
+        let w_out = &self.weights[l];
+        let mut keys: Vec<Vec<u64>> = (0..width)
+            .map(|u| {
+                let mut k = Vec::with_capacity(fan_in + fan_out + 1);
+                k.extend((0..fan_in).map(|i| w_in[i * width + u].to_bits()));
+                k.push(self.biases[l - 1][u].to_bits());
+                k.extend((0..fan_out).map(|o| w_out[u * fan_out + o].to_bits()));
+                k
+            })
+            .collect();
+        has_twins(&mut keys)
+    }
+
+    fn stream_symmetric(&self, arch: &Architecture) -> bool {
+        let dims = arch.dims();
+        let width = arch.width;
+        let mut keys: Vec<Vec<u64>> = (0..width)
+            .map(|u| {
+                let mut k = Vec::new();
+                for l in 0..arch.layers() {
+                    let w = &self.weights[l];
+                    let (fan_in, fan_out) = (dims[l], dims[l + 1]);
+                    let column = (0..fan_in).map(|i| w[i * fan_out + u].to_bits());
+                    let row = (0..fan_out).map(|o| w[u * fan_out + o].to_bits());
+                    match arch.role(l) {
+                        Role::Hidden | Role::BranchOut => {
+                            k.extend(column);
+                            k.push(self.biases[l][u].to_bits());
+                        }
+                        Role::BranchIn | Role::Output => k.extend(row),
+                    }
+                }
+                k
+            })
+            .collect();
+        has_twins(&mut keys)
+    }
+}
+
+fn has_twins(keys: &mut [Vec<u64>]) -> bool {
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w[0] == w[1])
 }
 
 /// Per-layer summary of initial weights.
@@ -218,6 +262,7 @@ mod tests {
             outputs: 1,
             activation: Activation::Sigmoid,
             head: Head::new(OutputActivation::Sigmoid, Loss::Mse).unwrap(),
+            residual: None,
         }
     }
 
@@ -248,6 +293,7 @@ mod tests {
                 outputs: 6,
                 activation: act,
                 head: Head::new(OutputActivation::Softmax, Loss::CrossEntropy).unwrap(),
+                residual: None,
             };
             for gain in [1.0, 1.5] {
                 let choice = InitChoice {
@@ -279,6 +325,89 @@ mod tests {
         );
     }
 
+    /// Fixup (Zhang et al. 2019, rules 1 and 2) and zero_branch, layer by layer, with KS tests
+    /// that the drawn layers follow their laws and would catch a missing L^(−1/2).
+    #[test]
+    fn residual_initializers_follow_their_rules_by_layer_role() {
+        use crate::model::{Residual, Role};
+        use crate::stats::ks::ks_one_sample;
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let arch = Architecture {
+            inputs: 20,
+            depth: 9,
+            width: 128,
+            outputs: 10,
+            activation: Activation::Relu,
+            head: Head::new(OutputActivation::Softmax, Loss::CrossEntropy).unwrap(),
+            residual: Some(Residual { scale: 1.0 }),
+        };
+        let zeros = init("zeros");
+        let sample = |name: &str| {
+            let w = init(name);
+            let choice = InitChoice {
+                weights: &w,
+                biases: &zeros,
+                gain: 1.0,
+                seed: 11,
+                scale: 1.0,
+            };
+            Member::sample(&arch, choice, &[]).unwrap()
+        };
+        let ks = |xs: &[f64], sd: f64| {
+            let n = Normal::new(0.0, sd).unwrap();
+            ks_one_sample(xs, |x| n.cdf(x)).p_value
+        };
+        let fixup = sample("fixup");
+        let of = |role: Role| -> Vec<f64> {
+            (0..arch.layers())
+                .filter(|&l| arch.role(l) == role)
+                .flat_map(|l| fixup.weights[l].clone())
+                .collect()
+        };
+        // Four blocks: the branches' first layers at sqrt(2/128)·4^(-1/2).
+        let branch_in = of(Role::BranchIn);
+        assert_eq!(branch_in.len(), 4 * 128 * 128);
+        assert!(ks(&branch_in, (2.0f64 / 128.0).sqrt() / 2.0) > 1e-3);
+        assert!(ks(&branch_in, (2.0f64 / 128.0).sqrt()) < 1e-9);
+        assert!(ks(&of(Role::Hidden), (2.0f64 / 20.0).sqrt()) > 1e-3);
+        assert!(of(Role::BranchOut).iter().all(|&w| w == 0.0));
+        assert!(of(Role::Output).iter().all(|&w| w == 0.0));
+        // Zero layers do not make Fixup's stream symmetric: the skips keep its units apart.
+        assert!(!fixup.is_symmetric(&arch));
+        let mut twins = fixup.clone();
+        for l in 0..arch.layers() {
+            let (fan_in, fan_out) = (arch.dims()[l], arch.dims()[l + 1]);
+            match arch.role(l) {
+                // Stream units 0 and 1 alike wherever the stream is read or written.
+                Role::Hidden => (0..fan_in).for_each(|i| {
+                    twins.weights[l][i * fan_out + 1] = twins.weights[l][i * fan_out]
+                }),
+                Role::BranchIn => {
+                    let row: Vec<f64> = twins.weights[l][..fan_out].to_vec();
+                    twins.weights[l][fan_out..2 * fan_out].copy_from_slice(&row);
+                }
+                _ => {}
+            }
+        }
+        assert!(twins.is_symmetric(&arch));
+        // A branch's hidden units are a plain layer's: twin two of the first branch's.
+        let mut branch = fixup.clone();
+        let (w1, w2) = (128, 128);
+        (0..w1).for_each(|i| branch.weights[1][i * w2 + 1] = branch.weights[1][i * w2]);
+        assert!(branch.is_symmetric(&arch));
+        // zero_branch is he_normal's draw with the branches' last layers zeroed.
+        let zb = sample("zero_branch");
+        let he = sample("he_normal");
+        for l in 0..arch.layers() {
+            if arch.role(l) == Role::BranchOut {
+                assert!(zb.weights[l].iter().all(|&w| w == 0.0), "layer {l}");
+                assert!(he.weights[l].iter().any(|&w| w != 0.0), "layer {l}");
+            } else {
+                assert_eq!(zb.weights[l], he.weights[l], "layer {l}");
+            }
+        }
+    }
+
     #[test]
     fn zeros_and_constants_are_symmetric_random_is_not() {
         let arch = xor_arch();
@@ -293,7 +422,7 @@ mod tests {
                 scale: 1.0,
             };
             let m = Member::sample(&arch, choice, &[]).unwrap();
-            assert_eq!(m.is_symmetric(&arch.dims()), symmetric, "{name}");
+            assert_eq!(m.is_symmetric(&arch), symmetric, "{name}");
         }
     }
 

@@ -11,7 +11,7 @@ use std::borrow::Borrow;
 use candle_core::{DType, Device, Result, Tensor};
 
 use super::member::Member;
-use crate::model::{head::HeadPass, Activation, Architecture};
+use crate::model::{head::HeadPass, Activation, Architecture, Role};
 
 pub struct Population {
     pub weights: Vec<Tensor>,
@@ -132,6 +132,9 @@ impl Population {
         fused_relu: bool,
         keep: bool,
     ) -> Result<Forward> {
+        if let Some(r) = arch.residual {
+            return self.forward_residual(arch, x, targets, r.scale, keep);
+        }
         let (n, inputs) = x.dims2()?;
         let p = self.size();
         let mut hidden_z = Vec::with_capacity(arch.depth);
@@ -167,6 +170,64 @@ impl Population {
         })
     }
 
+    /// [`Population::run_forward`] for residual blocks ([`crate::model::Residual`]). A branch's
+    /// last layer keeps its affine output u·W + b as its `hidden_z` and the stream after the
+    /// addition as its `hidden_a`, so layer l's input is `hidden_a[l − 1]` as in a plain
+    /// network.
+    fn forward_residual(
+        &self,
+        arch: &Architecture,
+        x: &Tensor,
+        targets: &Tensor,
+        scale: f64,
+        keep: bool,
+    ) -> Result<Forward> {
+        let (n, inputs) = x.dims2()?;
+        let p = self.size();
+        let mut hidden_z = Vec::with_capacity(arch.depth);
+        let mut hidden_a = Vec::with_capacity(arch.depth);
+        let mut h = x.broadcast_as((p, n, inputs))?;
+        let mut stream = h.clone();
+        for l in 0..arch.depth {
+            let z = super::ops::add_bias(&h.matmul(&self.weights[l])?, &self.biases[l])?;
+            let a = match arch.role(l) {
+                Role::BranchOut => {
+                    let branch = if scale == 1.0 {
+                        z.clone()
+                    } else {
+                        z.affine(scale, 0.0)?
+                    };
+                    let a = (&stream + &branch)?;
+                    stream = a.clone();
+                    a
+                }
+                role => {
+                    let a = arch.activation.forward(&z)?;
+                    if role == Role::Hidden {
+                        stream = a.clone();
+                    }
+                    a
+                }
+            };
+            if keep {
+                hidden_z.push(z);
+                hidden_a.push(a.clone());
+            }
+            h = a;
+        }
+        let out_z = super::ops::add_bias(
+            &h.matmul(&self.weights[arch.depth])?,
+            &self.biases[arch.depth],
+        )?;
+        let head = arch.head.forward(&out_z, targets)?;
+        Ok(Forward {
+            hidden_z,
+            hidden_a,
+            out_z,
+            head,
+        })
+    }
+
     /// Gradients of each member's mean loss with respect to its own parameters.
     pub fn backward(
         &self,
@@ -175,6 +236,9 @@ impl Population {
         fwd: &Forward,
         targets: &Tensor,
     ) -> Result<Gradients> {
+        if let Some(r) = arch.residual {
+            return self.backward_residual(arch, x, fwd, targets, r.scale);
+        }
         let (n, inputs) = x.dims2()?;
         let p = self.size();
         let layers = arch.layers();
@@ -208,6 +272,73 @@ impl Population {
     }
 }
 
+impl Population {
+    /// [`Population::backward`] through residual blocks: the stream's gradient reaches a block's
+    /// input both through the branch and past it.
+    fn backward_residual(
+        &self,
+        arch: &Architecture,
+        x: &Tensor,
+        fwd: &Forward,
+        targets: &Tensor,
+        scale: f64,
+    ) -> Result<Gradients> {
+        let (n, inputs) = x.dims2()?;
+        let p = self.size();
+        let layers = arch.layers();
+        let mut gw = vec![None; layers];
+        let mut gb = vec![None; layers];
+        let input_t = |l: usize| -> Result<Tensor> {
+            if l == 0 {
+                x.t()?.broadcast_as((p, inputs, n))
+            } else {
+                fwd.hidden_a[l - 1].transpose(1, 2)
+            }
+        };
+        let back = |dz: &Tensor, l: usize| dz.matmul(&self.weights[l].transpose(1, 2)?);
+        let dz = arch.head.backward(&fwd.out_z, &fwd.head, targets)?;
+        gw[arch.depth] = Some(input_t(arch.depth)?.matmul(&dz)?);
+        gb[arch.depth] = Some(super::ops::sum_rows(&dz)?);
+        // The gradient with respect to the stream, and to a branch's hidden units.
+        let mut stream = back(&dz, arch.depth)?;
+        let mut branch = stream.clone();
+        for l in (0..arch.depth).rev() {
+            let dz = match arch.role(l) {
+                Role::BranchOut => {
+                    if scale == 1.0 {
+                        stream.clone()
+                    } else {
+                        stream.affine(scale, 0.0)?
+                    }
+                }
+                _ => {
+                    let g = if arch.role(l) == Role::BranchIn {
+                        &branch
+                    } else {
+                        &stream
+                    };
+                    let d = arch
+                        .activation
+                        .derivative(&fwd.hidden_z[l], &fwd.hidden_a[l])?;
+                    g.mul(&d)?
+                }
+            };
+            gw[l] = Some(input_t(l)?.matmul(&dz)?);
+            gb[l] = Some(super::ops::sum_rows(&dz)?);
+            if l > 0 {
+                match arch.role(l) {
+                    Role::BranchOut => branch = back(&dz, l)?,
+                    _ => stream = (&stream + back(&dz, l)?)?,
+                }
+            }
+        }
+        Ok(Gradients {
+            weights: gw.into_iter().map(|g| g.expect("set above")).collect(),
+            biases: gb.into_iter().map(|g| g.expect("set above")).collect(),
+        })
+    }
+}
+
 fn interleave(w: &[Tensor], b: &[Tensor]) -> Vec<Tensor> {
     w.iter()
         .zip(b)
@@ -218,7 +349,7 @@ fn interleave(w: &[Tensor], b: &[Tensor]) -> Vec<Tensor> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Activation, Head, Loss, OutputActivation};
+    use crate::model::{Activation, Head, Loss, OutputActivation, Residual};
     use crate::rng;
 
     fn arch(activation: Activation, head: Head, depth: usize) -> Architecture {
@@ -229,6 +360,7 @@ mod tests {
             outputs: head.units(3),
             activation,
             head,
+            residual: None,
         }
     }
 
@@ -281,9 +413,30 @@ mod tests {
             Activation::Softsign,
             Activation::Linear,
         ];
-        for (i, act) in acts.iter().enumerate() {
+        // Plain networks of depth 1 to 3 for every activation, then residual ones of one and
+        // two blocks, scaled and not.
+        let residual = [
+            (Activation::Tanh, 3, 1.0),
+            (Activation::Relu, 5, 0.5),
+            (Activation::Gelu, 5, 1.0),
+            (Activation::Sigmoid, 3, 2.0),
+        ];
+        let cases = acts
+            .iter()
+            .enumerate()
+            .map(|(i, act)| (*act, 1 + i % 3, None))
+            .chain(
+                residual
+                    .iter()
+                    .map(|&(act, depth, scale)| (act, depth, Some(Residual { scale }))),
+            );
+        for (i, (act, depth, res)) in cases.enumerate() {
             let head = heads[i % heads.len()];
-            let arch = arch(*act, head, 1 + i % 3);
+            let arch = Architecture {
+                residual: res,
+                ..arch(act, head, depth)
+            };
+            let act = &act;
             let k = head.units(3);
             let t = Tensor::from_vec(head.targets(&labels, 3), (n, k), &dev).unwrap();
             let members = vec![
@@ -327,7 +480,7 @@ mod tests {
                         let fd = (loss_of(&up)[m] - loss_of(&down)[m]) / (2.0 * h);
                         assert!(
                             (g - fd).abs() < 1e-6 * (1.0 + fd.abs()),
-                            "{act:?} {head:?} member {m} W{l}[{j}]: {g} vs {fd}"
+                            "{act:?} {res:?} {head:?} member {m} W{l}[{j}]: {g} vs {fd}"
                         );
                     }
                     for (j, g) in gb.iter().enumerate() {
@@ -338,7 +491,7 @@ mod tests {
                         let fd = (loss_of(&up)[m] - loss_of(&down)[m]) / (2.0 * h);
                         assert!(
                             (g - fd).abs() < 1e-6 * (1.0 + fd.abs()),
-                            "{act:?} {head:?} member {m} b{l}[{j}]: {g} vs {fd}"
+                            "{act:?} {res:?} {head:?} member {m} b{l}[{j}]: {g} vs {fd}"
                         );
                     }
                 }

@@ -13,7 +13,7 @@ use super::member::Member;
 use super::optim::{OptState, Optimizer};
 use super::schedule;
 use crate::data::Split;
-use crate::model::{Loss, OutputActivation};
+use crate::model::{Loss, OutputActivation, Role};
 
 /// Train loss and accuracy after each epoch (index 0 = at initialization), up to and
 /// including the first non-finite loss.
@@ -41,14 +41,23 @@ pub fn train(
     }
     let logits = |x: &Tensor| -> Result<Tensor> {
         let mut h = x.clone();
+        let mut stream = h.clone();
         for l in 0..arch.layers() {
             let z = h
                 .matmul(vars[2 * l].as_tensor())?
                 .broadcast_add(vars[2 * l + 1].as_tensor())?;
-            h = if l < arch.depth {
-                arch.activation.forward(&z)?
-            } else {
-                z
+            h = match arch.role(l) {
+                Role::Output => z,
+                Role::BranchOut => {
+                    let scale = arch.residual.map_or(1.0, |r| r.scale);
+                    stream = (&stream + (z * scale)?)?;
+                    stream.clone()
+                }
+                Role::Hidden => {
+                    stream = arch.activation.forward(&z)?;
+                    stream.clone()
+                }
+                Role::BranchIn => arch.activation.forward(&z)?,
             };
         }
         Ok(h)

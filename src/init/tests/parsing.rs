@@ -13,6 +13,8 @@ fn bias_rules() {
         "lsuv",
         "zer_o",
         "idinit",
+        "fixup",
+        "zero_branch",
     ];
     for name in matrix_only {
         let i = init(name, &[]);

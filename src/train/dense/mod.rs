@@ -25,10 +25,12 @@ use elementwise::Act;
 use matmul::{matmul, Strides};
 
 /// Whether [`train_epoch`] takes cohorts with this setup (f32 on the CPU is the caller's
-/// check): the activations of [`Act`], and a softmax head with cross-entropy.
+/// check): plain networks of the activations of [`Act`], and a softmax head with
+/// cross-entropy.
 pub fn supports(setup: &Setup) -> bool {
     let arch = &setup.arch;
-    Act::of(arch.activation).is_some()
+    arch.residual.is_none()
+        && Act::of(arch.activation).is_some()
         && arch.head.activation == OutputActivation::Softmax
         && arch.head.loss == Loss::CrossEntropy
         && (2..=elementwise::MAX_CLASSES).contains(&arch.outputs)

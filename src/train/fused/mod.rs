@@ -39,10 +39,14 @@ use kernel::{Act, Data, Lane, Opt, Out, Problem, NARROW, SMALL, V, WIDE};
 /// faster.
 pub const MAX_PARAMETERS: usize = 2048;
 
-/// Whether cohorts with this setup train on the fused kernel.
+/// Whether cohorts with this setup train on the fused kernel: plain networks only (residual
+/// ones take the tensor path).
 pub fn supports(setup: &Setup) -> bool {
     let arch = &setup.arch;
-    arch.depth >= 1 && arch.parameters() <= MAX_PARAMETERS && act(arch.activation).is_some()
+    arch.depth >= 1
+        && arch.residual.is_none()
+        && arch.parameters() <= MAX_PARAMETERS
+        && act(arch.activation).is_some()
 }
 
 fn act(a: Activation) -> Option<Act> {
@@ -256,7 +260,6 @@ pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Out
     } else {
         vec![Vec::new(); lanes.len()]
     };
-    let dims = arch.dims();
     Ok(start_of
         .iter()
         .zip(members)
@@ -265,7 +268,7 @@ pub fn train(setup: &Setup, split: &Split, members: &[Member]) -> Result<Vec<Out
             // Symmetry is read off the member's own (f64) parameters, which members sharing
             // an f32 start need not share.
             let init = Diagnostics {
-                symmetric: member.is_symmetric(&dims),
+                symmetric: member.is_symmetric(arch),
                 ..init[d]
             };
             Track {
