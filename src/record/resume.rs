@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::canonical::{self, JACOBIAN, LAYERS};
-use super::schema::{self, csv_error, Status, TrialRow};
+use super::schema::{self, csv_error, TrialRow};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::train::schedule;
@@ -148,11 +148,13 @@ fn rows_per_trial(path: &Path) -> Result<HashMap<String, usize>> {
 /// those curve epochs but the appended last one; one Jacobian spectrum.
 pub(super) fn expected_rows(plan: &Plan, i: usize, row: &TrialRow, file: &str) -> usize {
     let arch = plan.architecture(&plan.trials[i]);
-    let diverged = row.status == Status::Diverged;
-    let observed = schedule::curve_epochs(plan.spec.epochs)
-        .into_iter()
-        .filter(|&e| e <= row.epochs_run && !(diverged && e == row.epochs_run))
-        .count();
+    // diverged_at_epoch, not the status: a trial that met its target and diverged afterwards
+    // is `converged` and its curve stops before the divergence all the same.
+    let (observed, curve) = schedule::curve_points(
+        plan.spec.epochs,
+        row.epochs_run,
+        row.diverged_at_epoch.is_some(),
+    );
     match file {
         "weights.csv" => arch.layers(),
         "init_vectors.csv" => match arch.parameters() <= plan.spec.weights_max_params as usize {
@@ -160,10 +162,7 @@ pub(super) fn expected_rows(plan: &Plan, i: usize, row: &TrialRow, file: &str) -
             false => 0,
         },
         "timings.csv" => 1,
-        "curves.csv" => {
-            let on_curve = schedule::curve_epochs(plan.spec.epochs).contains(&row.epochs_run);
-            observed + usize::from(!diverged && !on_curve)
-        }
+        "curves.csv" => curve,
         LAYERS => observed * arch.depth,
         JACOBIAN => 1,
         other => unreachable!("{other} is not a per-trial file"),

@@ -455,3 +455,96 @@ fn mask_of(active: &[bool], dev: &Device) -> Result<Tensor> {
 fn to_f64(t: &Tensor) -> Result<Vec<f64>> {
     t.to_dtype(DType::F64)?.to_vec1()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Activation, Head, Loss, OutputActivation};
+
+    /// The curve a member records is as long as `schedule::curve_points` says, which is what
+    /// resume and merge check a folder's rows against, also for a member that met its target
+    /// and diverged afterwards.
+    #[test]
+    fn curves_are_as_long_as_the_schedule_says() {
+        let setup = Setup {
+            arch: Architecture {
+                inputs: 2,
+                depth: 1,
+                width: 2,
+                outputs: 1,
+                activation: Activation::Tanh,
+                head: Head::new(OutputActivation::Sigmoid, Loss::Mse).unwrap(),
+                residual: None,
+            },
+            optimizer: Optimizer::Sgd { lr: 0.1 },
+            epochs: 15,
+            batch_size: None,
+            target: Target {
+                train_loss: None,
+                train_acc: Some(0.9),
+            },
+            early_stop: false,
+            order_seed: 0,
+            record_layers: false,
+            record_jacobian: false,
+        };
+        let fine = |acc: f64| Metrics {
+            train_loss: 1.0 - acc,
+            train_acc: acc,
+            test_loss: None,
+            test_acc: None,
+        };
+        let nan = Metrics {
+            train_loss: f64::NAN,
+            ..fine(0.0)
+        };
+        let curve = schedule::curve_epochs(setup.epochs);
+        // (first epoch at the target, epoch of divergence): converged then diverged off and on
+        // the curve, diverged only, converged only, neither.
+        for (hit, blow) in [
+            (Some(3), Some(12)),
+            (Some(3), Some(13)),
+            (None, Some(11)),
+            (Some(5), None),
+            (None, None),
+        ] {
+            let mut tracks = vec![Track {
+                active: true,
+                epochs_to_target: None,
+                diverged_at: None,
+                epochs_run: 0,
+                last: None,
+                best: None,
+                curve: Vec::new(),
+                layers: Vec::new(),
+            }];
+            for epoch in 0..=setup.epochs {
+                if !tracks[0].active {
+                    break;
+                }
+                let m = match (hit, blow) {
+                    (_, Some(b)) if epoch >= b => nan,
+                    (Some(h), _) if epoch >= h => fine(0.95),
+                    _ => fine(0.5),
+                };
+                observe(&setup, epoch, &[m], &mut tracks, curve.contains(&epoch));
+            }
+            let t = tracks.pop().unwrap();
+            let init = Diagnostics {
+                loss: 0.5,
+                grad_norm_first: 0.0,
+                grad_norm_last: 0.0,
+                act_std_first: 0.0,
+                act_std_last: 0.0,
+                saturated_frac: None,
+                dead_frac: None,
+                symmetric: false,
+            };
+            let o = t.into_outcome(init);
+            let (_, want) =
+                schedule::curve_points(setup.epochs, o.epochs_run, o.diverged_at.is_some());
+            assert_eq!(o.curve.len(), want, "{hit:?} {blow:?}");
+            assert_eq!(o.diverged_at, blow, "{hit:?} {blow:?}");
+        }
+    }
+}

@@ -40,6 +40,21 @@ pub fn curve_epochs(epochs: u32) -> Vec<u32> {
     out
 }
 
+/// How many curve points a member records that ran `epochs_run` of `epochs` epochs: one per
+/// curve epoch it was still training at, the epoch it diverged at excluded (`observed`, the
+/// epochs its layer statistics are taken at too), and its last epoch where that is not a curve
+/// epoch and it did not diverge. A member can converge and diverge later; what counts here is
+/// whether it diverged.
+pub fn curve_points(epochs: u32, epochs_run: u32, diverged: bool) -> (usize, usize) {
+    let curve = curve_epochs(epochs);
+    let observed = curve
+        .iter()
+        .filter(|&&e| e <= epochs_run && !(diverged && e == epochs_run))
+        .count();
+    let last = !diverged && !curve.contains(&epochs_run);
+    (observed, observed + usize::from(last))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
