@@ -162,22 +162,30 @@ impl Figure for SweepFigure {
         let areas = grid_areas(&plots, 1, 2, 0);
         let (x0, x1) = self.x;
         let rate_y = 0.0..1.0;
-        let epoch_y = (self.epochs_floor()..self.budget * 1.5).log_scale();
+        // Log axes get their grid lines at chosen points only: plotters' own light lines for
+        // a log range crowd into grey bands near each power of ten. The x ticks are the
+        // swept values themselves; the epoch ticks are 1, 2, 3, 5 per decade.
+        let (floor, top) = (self.epochs_floor(), self.budget * 1.5);
+        let ticks: Vec<f64> = (0..7)
+            .flat_map(|k| [1.0, 2.0, 3.0, 5.0].map(|m| m * 10f64.powi(k)))
+            .filter(|&t| t >= floor && t <= top)
+            .collect();
+        let epoch_y = (floor..top).log_scale().with_key_points(ticks);
         if self.x_log {
-            let x = (x0..x1).log_scale();
-            self.panel(
-                &areas[0],
-                "success rate",
-                &self.rate,
-                x.clone(),
-                rate_y,
-                true,
-            )?;
+            let mut swept: Vec<f64> = self
+                .rate
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.x))
+                .collect();
+            swept.sort_by(f64::total_cmp);
+            swept.dedup();
+            let x = || (x0..x1).log_scale().with_key_points(swept.clone());
+            self.panel(&areas[0], "success rate", &self.rate, x(), rate_y, true)?;
             self.panel(
                 &areas[1],
                 "median epochs to target",
                 &self.epochs,
-                x,
+                x(),
                 epoch_y,
                 false,
             )?;
