@@ -123,6 +123,27 @@ fn cohorts_match_the_reference_in_f64() {
            optimizer = [{ name = "momentum", lr = 0.05 }]
            initializer = ["glorot_uniform", "fixup"]
            epochs = 8"#,
+        // Layer normalization before and after the blocks.
+        r#"dataset = [{ name = "blobs", n = 45 }]
+           activation = ["tanh", "relu"]
+           depth = [5]
+           width = [6]
+           residual = true
+           layer_norm = "pre"
+           batch_size = 16
+           optimizer = [{ name = "adam", lr = 0.01 }]
+           initializer = ["he_normal", "zero_branch"]
+           epochs = 8"#,
+        r#"dataset = ["iris"]
+           activation = ["selu"]
+           depth = [3]
+           width = [5]
+           residual = true
+           layer_norm = "post"
+           branch_scale = 0.5
+           optimizer = [{ name = "sgd", lr = 0.1 }]
+           initializer = ["lecun_normal", "fixup"]
+           epochs = 8"#,
     ];
     for spec in specs {
         let p = plan(spec);

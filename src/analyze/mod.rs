@@ -95,6 +95,8 @@ pub struct Setup {
     pub early_stop: bool,
     /// The branch multiplier α when the networks are residual (`residual = true`).
     pub branch_scale: Option<f64>,
+    /// `pre` or `post` when the residual blocks are layer-normalized.
+    pub layer_norm: Option<String>,
     /// `running` for a run that has not finished writing its rows.
     pub state: String,
 }
@@ -114,6 +116,7 @@ impl Setup {
             target_train_loss: spec["target"]["train_loss"].as_f64(),
             early_stop: spec["early_stop"].as_bool().unwrap_or(false),
             branch_scale: spec["branch_scale"].as_f64(),
+            layer_norm: spec["layer_norm"].as_str().map(str::to_string),
             state: m.state.clone(),
         }
     }

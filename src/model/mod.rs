@@ -28,7 +28,42 @@ pub struct Architecture {
 pub struct Residual {
     /// α, the branch multiplier: fixed, not trained.
     pub scale: f64,
+    pub norm: Norm,
 }
+
+/// Where residual blocks normalize (layer normalization over the width, without a learned
+/// gain or shift: PyTorch's `LayerNorm(width, elementwise_affine = False)`, ε = 1e-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Norm {
+    None,
+    /// h ← h + α·branch(LN(h)), and LN before the output layer (Xiong et al. 2020's Pre-LN).
+    Pre,
+    /// h ← LN(h + α·branch(h)) (the original Transformer's Post-LN).
+    Post,
+}
+
+impl Norm {
+    pub fn parse(s: &str) -> Result<Norm, String> {
+        match s {
+            "pre" => Ok(Norm::Pre),
+            "post" => Ok(Norm::Post),
+            other => Err(format!(
+                "`{other}` is not a placement: use \"pre\" or \"post\""
+            )),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Norm::None => "none",
+            Norm::Pre => "pre",
+            Norm::Post => "post",
+        }
+    }
+}
+
+/// PyTorch's default `LayerNorm` ε.
+pub const LAYER_NORM_EPS: f64 = 1e-5;
 
 /// What a weight layer is in its network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +148,10 @@ mod tests {
             outputs: 2,
             activation: Activation::Relu,
             head: Head::new(OutputActivation::Softmax, Loss::CrossEntropy).unwrap(),
-            residual: Some(Residual { scale: 1.0 }),
+            residual: Some(Residual {
+                scale: 1.0,
+                norm: Norm::None,
+            }),
         };
         let roles: Vec<Role> = (0..arch.layers()).map(|l| arch.role(l)).collect();
         use Role::*;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::data::DatasetSpec;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::model::{Activation, Head, Residual};
+use crate::model::{Activation, Head, Norm, Residual};
 use crate::train::{Optimizer, Target};
 
 /// Builds the error for a span of the spec text: `origin:line:col: message`.
@@ -144,6 +144,9 @@ impl Spec {
         if let Some(r) = self.residual {
             json["residual"] = true.into();
             json["branch_scale"] = r.scale.into();
+            if r.norm != Norm::None {
+                json["layer_norm"] = r.norm.name().into();
+            }
         }
         json
     }

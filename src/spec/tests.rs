@@ -138,7 +138,28 @@ fn critical_orthogonal_needs_biases_of_one_variance() {
 #[test]
 fn residual_networks_are_odd_depths_with_their_initializers() {
     let s = parse("residual = true\ndepth = [3, 9]\nbranch_scale = 0.25\n").unwrap();
-    assert_eq!(s.residual, Some(crate::model::Residual { scale: 0.25 }));
+    use crate::model::{Norm, Residual};
+    assert_eq!(
+        s.residual,
+        Some(Residual {
+            scale: 0.25,
+            norm: Norm::None
+        })
+    );
+    assert!(s.to_json().get("layer_norm").is_none());
+    let n = parse("residual = true\ndepth = [3]\nlayer_norm = \"pre\"\n").unwrap();
+    assert_eq!(n.residual.unwrap().norm, Norm::Pre);
+    assert_eq!(n.to_json()["layer_norm"], "pre");
+    let m = err("residual = true\ndepth = [3]\nlayer_norm = \"middle\"\n");
+    assert!(
+        m.starts_with("t.toml:3:14: layer_norm:") && m.contains("middle"),
+        "{m}"
+    );
+    let m = err("depth = [3]\nlayer_norm = \"post\"\n");
+    assert!(
+        m.starts_with("t.toml:2:14: layer_norm:") && m.contains("residual = true"),
+        "{m}"
+    );
     assert_eq!(s.to_json()["residual"], true);
     assert_eq!(s.to_json()["branch_scale"], 0.25);
     let plain = parse("depth = [3, 9]\n").unwrap();

@@ -10,7 +10,7 @@ use super::raw::{Raw, RawTarget};
 use super::{defaults, At, Spec};
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::model::{Activation, Head, Loss, OutputActivation, Residual};
+use crate::model::{Activation, Head, Loss, Norm, OutputActivation, Residual};
 use crate::params::Params;
 use crate::train::{Optimizer, Target};
 
@@ -165,6 +165,13 @@ fn residual(
                     .to_string(),
             ));
         }
+        if let Some(s) = &raw.layer_norm {
+            return Err(at(
+                s.span(),
+                "layer_norm: normalizes residual blocks; set `residual = true` or remove it"
+                    .to_string(),
+            ));
+        }
         if let Some(i) = initializers.iter().find(|i| i.needs_residual()) {
             return Err(at(
                 init_span(),
@@ -218,7 +225,13 @@ fn residual(
                 .to_string(),
         ));
     }
-    Ok(Some(Residual { scale }))
+    let norm = match &raw.layer_norm {
+        Some(s) => {
+            Norm::parse(s.get_ref()).map_err(|e| at(s.span(), format!("layer_norm: {e}")))?
+        }
+        None => Norm::None,
+    };
+    Ok(Some(Residual { scale, norm }))
 }
 
 /// Longest name: the results folder adds `-shard-K-of-N` or `-slurm` to it, and a folder

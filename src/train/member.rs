@@ -339,7 +339,10 @@ mod tests {
             outputs: 10,
             activation: Activation::Relu,
             head: Head::new(OutputActivation::Softmax, Loss::CrossEntropy).unwrap(),
-            residual: Some(Residual { scale: 1.0 }),
+            residual: Some(Residual {
+                scale: 1.0,
+                norm: crate::model::Norm::None,
+            }),
         };
         let zeros = init("zeros");
         let sample = |name: &str| {

@@ -11,7 +11,9 @@ use std::borrow::Borrow;
 use candle_core::{DType, Device, Result, Tensor};
 
 use super::member::Member;
-use crate::model::{head::HeadPass, Activation, Architecture, Role};
+use crate::model::{
+    head::HeadPass, Activation, Architecture, Norm, Residual, Role, LAYER_NORM_EPS,
+};
 
 pub struct Population {
     pub weights: Vec<Tensor>,
@@ -28,6 +30,45 @@ pub struct Forward {
     /// Output-layer pre-activation, [P, N, K].
     pub out_z: Tensor,
     pub head: HeadPass,
+    /// Residual networks with layer normalization, per weight layer: with `Norm::Pre` the
+    /// layer's normalized input (a branch's first layer, the output layer), with `Norm::Post`
+    /// its normalized output (a branch's last layer). Empty for every other network and after
+    /// a pass that keeps nothing.
+    pub norms: Vec<Option<Normed>>,
+}
+
+/// A layer normalization's output y = (x − mean)/√(var + ε) over the width, [P, N, width],
+/// and 1/√(var + ε), [P, N, 1]: what its backward pass needs.
+#[derive(Clone)]
+pub struct Normed {
+    pub y: Tensor,
+    pub inv_sd: Tensor,
+}
+
+impl Normed {
+    fn of(x: &Tensor) -> Result<Normed> {
+        let centred = x.broadcast_sub(&x.mean_keepdim(2)?)?;
+        let inv_sd = centred
+            .sqr()?
+            .mean_keepdim(2)?
+            .affine(1.0, LAYER_NORM_EPS)?
+            .sqrt()?
+            .recip()?;
+        Ok(Normed {
+            y: centred.broadcast_mul(&inv_sd)?,
+            inv_sd,
+        })
+    }
+
+    /// The gradient with respect to x from the gradient `dy` with respect to y:
+    /// (dy − mean(dy) − y·mean(dy ⊙ y)) / √(var + ε), the means over the width.
+    fn backward(&self, dy: &Tensor) -> Result<Tensor> {
+        let m1 = dy.mean_keepdim(2)?;
+        let m2 = dy.mul(&self.y)?.mean_keepdim(2)?;
+        dy.broadcast_sub(&m1)?
+            .sub(&self.y.broadcast_mul(&m2)?)?
+            .broadcast_mul(&self.inv_sd)
+    }
 }
 
 pub struct Gradients {
@@ -133,7 +174,7 @@ impl Population {
         keep: bool,
     ) -> Result<Forward> {
         if let Some(r) = arch.residual {
-            return self.forward_residual(arch, x, targets, r.scale, keep);
+            return self.forward_residual(arch, x, targets, r, keep);
         }
         let (n, inputs) = x.dims2()?;
         let p = self.size();
@@ -167,6 +208,7 @@ impl Population {
             hidden_a,
             out_z,
             head,
+            norms: Vec::new(),
         })
     }
 
@@ -179,27 +221,47 @@ impl Population {
         arch: &Architecture,
         x: &Tensor,
         targets: &Tensor,
-        scale: f64,
+        r: Residual,
         keep: bool,
     ) -> Result<Forward> {
         let (n, inputs) = x.dims2()?;
         let p = self.size();
         let mut hidden_z = Vec::with_capacity(arch.depth);
         let mut hidden_a = Vec::with_capacity(arch.depth);
+        let mut norms = vec![None; if keep { arch.layers() } else { 0 }];
+        let mut keep_norm = |l: usize, nd: &Normed| {
+            if keep {
+                norms[l] = Some(nd.clone());
+            }
+        };
         let mut h = x.broadcast_as((p, n, inputs))?;
         let mut stream = h.clone();
         for l in 0..arch.depth {
-            let z = super::ops::add_bias(&h.matmul(&self.weights[l])?, &self.biases[l])?;
+            let input = match (r.norm, arch.role(l)) {
+                (Norm::Pre, Role::BranchIn) => {
+                    let nd = Normed::of(&h)?;
+                    keep_norm(l, &nd);
+                    nd.y
+                }
+                _ => h,
+            };
+            let z = super::ops::add_bias(&input.matmul(&self.weights[l])?, &self.biases[l])?;
             let a = match arch.role(l) {
                 Role::BranchOut => {
-                    let branch = if scale == 1.0 {
+                    let branch = if r.scale == 1.0 {
                         z.clone()
                     } else {
-                        z.affine(scale, 0.0)?
+                        z.affine(r.scale, 0.0)?
                     };
-                    let a = (&stream + &branch)?;
-                    stream = a.clone();
-                    a
+                    let sum = (&stream + &branch)?;
+                    stream = if r.norm == Norm::Post {
+                        let nd = Normed::of(&sum)?;
+                        keep_norm(l, &nd);
+                        nd.y
+                    } else {
+                        sum
+                    };
+                    stream.clone()
                 }
                 role => {
                     let a = arch.activation.forward(&z)?;
@@ -215,6 +277,11 @@ impl Population {
             }
             h = a;
         }
+        if r.norm == Norm::Pre {
+            let nd = Normed::of(&h)?;
+            keep_norm(arch.depth, &nd);
+            h = nd.y;
+        }
         let out_z = super::ops::add_bias(
             &h.matmul(&self.weights[arch.depth])?,
             &self.biases[arch.depth],
@@ -225,6 +292,7 @@ impl Population {
             hidden_a,
             out_z,
             head,
+            norms,
         })
     }
 
@@ -237,7 +305,7 @@ impl Population {
         targets: &Tensor,
     ) -> Result<Gradients> {
         if let Some(r) = arch.residual {
-            return self.backward_residual(arch, x, fwd, targets, r.scale);
+            return self.backward_residual(arch, x, fwd, targets, r);
         }
         let (n, inputs) = x.dims2()?;
         let p = self.size();
@@ -274,28 +342,37 @@ impl Population {
 
 impl Population {
     /// [`Population::backward`] through residual blocks: the stream's gradient reaches a block's
-    /// input both through the branch and past it.
+    /// input both through the branch and past it, and through the layer normalizations.
     fn backward_residual(
         &self,
         arch: &Architecture,
         x: &Tensor,
         fwd: &Forward,
         targets: &Tensor,
-        scale: f64,
+        r: Residual,
     ) -> Result<Gradients> {
         let (n, inputs) = x.dims2()?;
         let p = self.size();
         let layers = arch.layers();
         let mut gw = vec![None; layers];
         let mut gb = vec![None; layers];
+        let norm = |l: usize| fwd.norms.get(l).and_then(Option::as_ref);
+        // Layer l's input, transposed, and the gradient with respect to the value that fed it
+        // (before the normalization of a Pre-LN input).
         let input_t = |l: usize| -> Result<Tensor> {
-            if l == 0 {
-                x.t()?.broadcast_as((p, inputs, n))
-            } else {
-                fwd.hidden_a[l - 1].transpose(1, 2)
+            match (r.norm, norm(l)) {
+                (Norm::Pre, Some(nd)) => nd.y.transpose(1, 2),
+                _ if l == 0 => x.t()?.broadcast_as((p, inputs, n)),
+                _ => fwd.hidden_a[l - 1].transpose(1, 2),
             }
         };
-        let back = |dz: &Tensor, l: usize| dz.matmul(&self.weights[l].transpose(1, 2)?);
+        let back = |dz: &Tensor, l: usize| -> Result<Tensor> {
+            let d = dz.matmul(&self.weights[l].transpose(1, 2)?)?;
+            match (r.norm, norm(l)) {
+                (Norm::Pre, Some(nd)) => nd.backward(&d),
+                _ => Ok(d),
+            }
+        };
         let dz = arch.head.backward(&fwd.out_z, &fwd.head, targets)?;
         gw[arch.depth] = Some(input_t(arch.depth)?.matmul(&dz)?);
         gb[arch.depth] = Some(super::ops::sum_rows(&dz)?);
@@ -305,14 +382,17 @@ impl Population {
         for l in (0..arch.depth).rev() {
             let dz = match arch.role(l) {
                 Role::BranchOut => {
-                    if scale == 1.0 {
+                    if let (Norm::Post, Some(nd)) = (r.norm, norm(l)) {
+                        stream = nd.backward(&stream)?;
+                    }
+                    if r.scale == 1.0 {
                         stream.clone()
                     } else {
-                        stream.affine(scale, 0.0)?
+                        stream.affine(r.scale, 0.0)?
                     }
                 }
-                _ => {
-                    let g = if arch.role(l) == Role::BranchIn {
+                role => {
+                    let g = if role == Role::BranchIn {
                         &branch
                     } else {
                         &stream
@@ -349,7 +429,7 @@ fn interleave(w: &[Tensor], b: &[Tensor]) -> Vec<Tensor> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Activation, Head, Loss, OutputActivation, Residual};
+    use crate::model::{Activation, Head, Loss, Norm, OutputActivation, Residual};
     use crate::rng;
 
     fn arch(activation: Activation, head: Head, depth: usize) -> Architecture {
@@ -416,20 +496,22 @@ mod tests {
         // Plain networks of depth 1 to 3 for every activation, then residual ones of one and
         // two blocks, scaled and not.
         let residual = [
-            (Activation::Tanh, 3, 1.0),
-            (Activation::Relu, 5, 0.5),
-            (Activation::Gelu, 5, 1.0),
-            (Activation::Sigmoid, 3, 2.0),
+            (Activation::Tanh, 3, 1.0, Norm::None),
+            (Activation::Relu, 5, 0.5, Norm::None),
+            (Activation::Gelu, 5, 1.0, Norm::None),
+            (Activation::Sigmoid, 3, 2.0, Norm::None),
+            (Activation::Tanh, 5, 0.5, Norm::Pre),
+            (Activation::Relu, 3, 1.0, Norm::Pre),
+            (Activation::Tanh, 5, 1.0, Norm::Post),
+            (Activation::Elu { alpha: 1.0 }, 3, 2.0, Norm::Post),
         ];
-        let cases = acts
-            .iter()
-            .enumerate()
-            .map(|(i, act)| (*act, 1 + i % 3, None))
-            .chain(
-                residual
-                    .iter()
-                    .map(|&(act, depth, scale)| (act, depth, Some(Residual { scale }))),
-            );
+        let cases =
+            acts.iter()
+                .enumerate()
+                .map(|(i, act)| (*act, 1 + i % 3, None))
+                .chain(residual.iter().map(|&(act, depth, scale, norm)| {
+                    (act, depth, Some(Residual { scale, norm }))
+                }));
         for (i, (act, depth, res)) in cases.enumerate() {
             let head = heads[i % heads.len()];
             let arch = Architecture {

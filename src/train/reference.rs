@@ -13,7 +13,7 @@ use super::member::Member;
 use super::optim::{OptState, Optimizer};
 use super::schedule;
 use crate::data::Split;
-use crate::model::{Loss, OutputActivation, Role};
+use crate::model::{Loss, Norm, OutputActivation, Role, LAYER_NORM_EPS};
 
 /// Train loss and accuracy after each epoch (index 0 = at initialization), up to and
 /// including the first non-finite loss.
@@ -40,9 +40,20 @@ pub fn train(
         vars.push(Var::from_tensor(&b.to_dtype(dtype)?)?);
     }
     let logits = |x: &Tensor| -> Result<Tensor> {
+        // Layer normalization over the width written out in candle ops, for autograd.
+        let layer_norm = |x: &Tensor| -> Result<Tensor> {
+            let centred = x.broadcast_sub(&x.mean_keepdim(1)?)?;
+            let sd = (centred.sqr()?.mean_keepdim(1)? + LAYER_NORM_EPS)?.sqrt()?;
+            centred.broadcast_div(&sd)
+        };
+        let norm = arch.residual.map_or(Norm::None, |r| r.norm);
         let mut h = x.clone();
         let mut stream = h.clone();
         for l in 0..arch.layers() {
+            let pre = norm == Norm::Pre && matches!(arch.role(l), Role::BranchIn | Role::Output);
+            if pre {
+                h = layer_norm(&h)?;
+            }
             let z = h
                 .matmul(vars[2 * l].as_tensor())?
                 .broadcast_add(vars[2 * l + 1].as_tensor())?;
@@ -51,6 +62,9 @@ pub fn train(
                 Role::BranchOut => {
                     let scale = arch.residual.map_or(1.0, |r| r.scale);
                     stream = (&stream + (z * scale)?)?;
+                    if norm == Norm::Post {
+                        stream = layer_norm(&stream)?;
+                    }
                     stream.clone()
                 }
                 Role::Hidden => {
