@@ -1,13 +1,14 @@
 //! Reduced versions of the studies of current initialization research (issue 20): each runs
 //! the real binary on a small spec and checks the direction and rough size of the published
 //! effect with a statistical test over replicates. The full studies are
-//! `experiments/{dynamical_isometry,zero_init}.toml`; docs/studies.md gives their results.
+//! `experiments/{dynamical_isometry,zero_init,residual_depth}.toml`; docs/studies.md gives
+//! their results.
 
 mod common;
 
 use std::collections::HashMap;
 
-use common::{csv, Scratch};
+use common::{assert_same_bytes_every_way, csv, Scratch};
 use initbench::stats::{fisher_exact, mann_whitney};
 
 /// Rows as maps from column name to value.
@@ -141,4 +142,45 @@ target = { train_acc = 0.9 }
     assert!(z.iter().all(|f| *f == z[0]));
     let h = features("he_normal");
     assert!(h.iter().any(|f| *f != h[0]));
+}
+
+/// Zhang et al. (2019), De & Smith (2020): a deep residual MLP without normalization trains
+/// from Fixup's start and from zero branches, and fails from He's, whose stream doubles its
+/// variance at every block. The residual path's results are the same bytes on any threads,
+/// cohorts, resume or shards.
+#[test]
+fn fixup_and_zero_branches_train_deep_residual_nets_where_he_fails() {
+    let s = Scratch::new("residual");
+    s.write(
+        "rd.toml",
+        r#"
+name = "rd"
+replicates = 6
+epochs = 15
+batch_size = 32
+test_fraction = 0.5
+dataset = ["digits"]
+residual = true
+depth = [33]
+width = [32]
+activation = ["relu"]
+optimizer = [{ name = "sgd", lr = 0.05 }]
+initializer = ["fixup", "zero_branch", "he_normal"]
+target = { train_acc = 0.9 }
+"#,
+    );
+    s.run(&["run", "rd.toml"]).ok();
+    let text = s.read("results/rd/trials.csv");
+    let trials = rows_of(&text);
+    let fixup = successes(&trials, "fixup");
+    let zero = successes(&trials, "zero_branch");
+    let he = successes(&trials, "he_normal");
+    for (name, ok) in [("fixup", fixup), ("zero_branch", zero)] {
+        let p = fisher_exact([[ok.0, ok.1 - ok.0], [he.0, he.1 - he.0]]).p_value;
+        assert!(
+            ok.0 >= 5 && he.0 <= 1 && p < 0.05,
+            "{name} {ok:?}, He {he:?}, Fisher p = {p}"
+        );
+    }
+    assert_same_bytes_every_way(&s, "rd.toml", "rd", "trials.csv", &text, 3);
 }
