@@ -364,6 +364,17 @@ fn common_hasher(spec: &Spec) -> Sha256 {
         spec.early_stop,
     );
     h.update(common.as_bytes());
+    // Only for residual networks, so every plain spec's ids stay what they were.
+    if let Some(r) = spec.residual {
+        h.update(
+            format!(
+                "residual=true\nbranch_scale={}\nlayer_norm={}\n",
+                r.scale,
+                r.norm.name()
+            )
+            .as_bytes(),
+        );
+    }
     h
 }
 
@@ -393,6 +404,32 @@ mod tests {
 
     fn plan(text: &str) -> Plan {
         Plan::new(Spec::from_str(text, "t.toml", "t", Path::new(".")).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn residual_settings_are_part_of_the_trial_id() {
+        let ids = |extra: &str| -> Vec<u64> {
+            plan(&format!(
+                "depth = [3]\ninitializer = [\"he_normal\"]\n{extra}"
+            ))
+            .trials
+            .iter()
+            .map(|t| t.id)
+            .collect()
+        };
+        let all = [
+            ids(""),
+            ids("residual = true\n"),
+            ids("residual = true\nbranch_scale = 0.5\n"),
+            ids("residual = true\nlayer_norm = \"pre\"\n"),
+            ids("residual = true\nlayer_norm = \"post\"\n"),
+        ];
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert_eq!(ids("residual = false\n"), all[0]);
     }
 
     #[test]
