@@ -147,7 +147,8 @@ pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Resu
     Ok(spec)
 }
 
-/// `residual` and `branch_scale`, checked against the depths and initializers they constrain.
+/// `residual`, `branch_scale` and `layer_norm`, checked against the depths, initializers and
+/// diagnostics they constrain.
 fn residual(
     raw: &Raw,
     depths: &[u32],

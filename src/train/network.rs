@@ -214,8 +214,8 @@ impl Population {
 
     /// [`Population::run_forward`] for residual blocks ([`crate::model::Residual`]). A branch's
     /// last layer keeps its affine output u·W + b as its `hidden_z` and the stream after the
-    /// addition as its `hidden_a`, so layer l's input is `hidden_a[l − 1]` as in a plain
-    /// network.
+    /// addition (and Post-LN) as its `hidden_a`, so layer l's input is `hidden_a[l − 1]` as
+    /// in a plain network, or with Pre-LN its normalization (`norms[l]`).
     fn forward_residual(
         &self,
         arch: &Architecture,
@@ -248,12 +248,7 @@ impl Population {
             let z = super::ops::add_bias(&input.matmul(&self.weights[l])?, &self.biases[l])?;
             let a = match arch.role(l) {
                 Role::BranchOut => {
-                    let branch = if r.scale == 1.0 {
-                        z.clone()
-                    } else {
-                        z.affine(r.scale, 0.0)?
-                    };
-                    let sum = (&stream + &branch)?;
+                    let sum = (&stream + scaled(&z, r.scale)?)?;
                     stream = if r.norm == Norm::Post {
                         let nd = Normed::of(&sum)?;
                         keep_norm(l, &nd);
@@ -338,9 +333,7 @@ impl Population {
             biases: gb.into_iter().map(|g| g.expect("set above")).collect(),
         })
     }
-}
 
-impl Population {
     /// [`Population::backward`] through residual blocks: the stream's gradient reaches a block's
     /// input both through the branch and past it, and through the layer normalizations.
     fn backward_residual(
@@ -357,8 +350,8 @@ impl Population {
         let mut gw = vec![None; layers];
         let mut gb = vec![None; layers];
         let norm = |l: usize| fwd.norms.get(l).and_then(Option::as_ref);
-        // Layer l's input, transposed, and the gradient with respect to the value that fed it
-        // (before the normalization of a Pre-LN input).
+        // Layer l's input, transposed: a Pre-LN layer's normalized input, else the previous
+        // layer's output.
         let input_t = |l: usize| -> Result<Tensor> {
             match (r.norm, norm(l)) {
                 (Norm::Pre, Some(nd)) => nd.y.transpose(1, 2),
@@ -366,6 +359,7 @@ impl Population {
                 _ => fwd.hidden_a[l - 1].transpose(1, 2),
             }
         };
+        // The gradient with respect to what fed layer l, through its Pre-LN normalization.
         let back = |dz: &Tensor, l: usize| -> Result<Tensor> {
             let d = dz.matmul(&self.weights[l].transpose(1, 2)?)?;
             match (r.norm, norm(l)) {
@@ -385,11 +379,7 @@ impl Population {
                     if let (Norm::Post, Some(nd)) = (r.norm, norm(l)) {
                         stream = nd.backward(&stream)?;
                     }
-                    if r.scale == 1.0 {
-                        stream.clone()
-                    } else {
-                        stream.affine(r.scale, 0.0)?
-                    }
+                    scaled(&stream, r.scale)?
                 }
                 role => {
                     let g = if role == Role::BranchIn {
@@ -416,6 +406,15 @@ impl Population {
             weights: gw.into_iter().map(|g| g.expect("set above")).collect(),
             biases: gb.into_iter().map(|g| g.expect("set above")).collect(),
         })
+    }
+}
+
+/// α·t, without a pass over t when α = 1.
+fn scaled(t: &Tensor, alpha: f64) -> Result<Tensor> {
+    if alpha == 1.0 {
+        Ok(t.clone())
+    } else {
+        t.affine(alpha, 0.0)
     }
 }
 
