@@ -144,6 +144,29 @@ fn cohorts_match_the_reference_in_f64() {
            optimizer = [{ name = "sgd", lr = 0.1 }]
            initializer = ["lecun_normal", "fixup"]
            epochs = 8"#,
+        // The ntk and mup parametrizations off their base width (m = 2 and 3/2), against
+        // their multiplier form. Adam's ε is made negligible: the two forms' gradients differ
+        // in size, so a real ε weighs differently in each.
+        r#"dataset = [{ name = "blobs", n = 45 }]
+           activation = ["tanh", "relu"]
+           depth = [2]
+           width = [8, 6]
+           parametrization = ["standard", "ntk", "mup"]
+           base_width = 4
+           batch_size = 16
+           optimizer = [{ name = "sgd", lr = 0.1 }, { name = "adam", lr = 0.01, eps = 1e-30 }]
+           initializer = ["he_normal"]
+           epochs = 8"#,
+        r#"dataset = ["iris"]
+           activation = ["gelu"]
+           depth = [3]
+           width = [10]
+           residual = true
+           parametrization = ["ntk", "mup"]
+           base_width = 5
+           optimizer = [{ name = "momentum", lr = 0.05 }, { name = "adam", lr = 0.01, eps = 1e-30 }]
+           initializer = ["glorot_uniform"]
+           epochs = 8"#,
     ];
     for spec in specs {
         let p = plan(spec);

@@ -39,11 +39,20 @@ pub struct Comparison {
 /// ([`super::trials::read_cells`]): a group's initializers are its cells in order, which is
 /// the order the initializers first appear among the group's trials.
 pub fn compare_cells(cells: &[CellTrials], budget: u32) -> Vec<Comparison> {
-    let group_key = |c: &CellTrials| -> [String; 6] {
-        let [dataset, depth, width, activation, _, gain, optimizer] = c.setting.values();
-        [dataset, depth, width, activation, gain, optimizer]
+    let group_key = |c: &CellTrials| -> [String; 7] {
+        let [dataset, depth, width, activation, _, gain, optimizer, parametrization] =
+            c.setting.values();
+        [
+            dataset,
+            depth,
+            width,
+            activation,
+            gain,
+            optimizer,
+            parametrization,
+        ]
     };
-    let mut groups: Vec<([String; 6], Vec<&CellTrials>)> = Vec::new();
+    let mut groups: Vec<([String; 7], Vec<&CellTrials>)> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for c in cells {
         let k = group_key(c);
@@ -131,6 +140,7 @@ impl Comparison {
             activation: &g.activation,
             gain: g.gain,
             optimizer: &g.optimizer,
+            parametrization: &g.parametrization,
             initializer_a: &self.a,
             initializer_b: &self.b,
             n_a: self.n.0,

@@ -179,8 +179,8 @@ fn compare_trials(a: &Path, b: &Path) -> Result<TrialChanges> {
 /// matched cells where the test could run.
 fn compare_cells(a: &Folder, b: &Folder) -> (Vec<CellChange>, Vec<Setting>, Vec<Setting>) {
     let key = |c: &CellTrials| c.setting.values();
-    let in_a: HashMap<[String; 7], &CellTrials> = a.cells.iter().map(|c| (key(c), c)).collect();
-    let in_b: HashMap<[String; 7], &CellTrials> = b.cells.iter().map(|c| (key(c), c)).collect();
+    let in_a: HashMap<[String; 8], &CellTrials> = a.cells.iter().map(|c| (key(c), c)).collect();
+    let in_b: HashMap<[String; 8], &CellTrials> = b.cells.iter().map(|c| (key(c), c)).collect();
     let only_a = a
         .cells
         .iter()

@@ -15,15 +15,17 @@ pub enum Axis {
     Width,
     Activation,
     Optimizer,
+    Parametrization,
     Gain,
 }
 
-pub const AXES: [Axis; 6] = [
+pub const AXES: [Axis; 7] = [
     Axis::Dataset,
     Axis::Depth,
     Axis::Width,
     Axis::Activation,
     Axis::Optimizer,
+    Axis::Parametrization,
     Axis::Gain,
 ];
 
@@ -35,6 +37,7 @@ impl Axis {
             Axis::Width => "width",
             Axis::Activation => "activation",
             Axis::Optimizer => "optimizer",
+            Axis::Parametrization => "parametrization",
             Axis::Gain => "gain",
         }
     }
@@ -51,6 +54,7 @@ impl Axis {
             Axis::Width => s.width.to_string(),
             Axis::Activation => s.activation.clone(),
             Axis::Optimizer => s.optimizer.clone(),
+            Axis::Parametrization => s.parametrization.clone(),
             Axis::Gain => s.gain_text(),
         }
     }
@@ -60,17 +64,19 @@ impl Axis {
         matches!(self, Axis::Depth | Axis::Width | Axis::Gain)
     }
 
-    /// A value as a reader sees it: "depth 4", "width 64", "gain 2", or the label itself.
+    /// A value as a reader sees it: "depth 4", "width 64", "gain 2", "mup parametrization", or
+    /// the label itself.
     pub fn describe(self, value: &str) -> String {
         match self {
             Axis::Depth | Axis::Width | Axis::Gain => format!("{} {value}", self.name()),
+            Axis::Parametrization => format!("{value} parametrization"),
             _ => value.to_string(),
         }
     }
 }
 
 /// A cell's coordinates: one value per axis of [`AXES`].
-pub type Key = [String; 6];
+pub type Key = [String; 7];
 
 pub fn key_of(s: &Setting) -> Key {
     AXES.map(|a| a.value(s))
@@ -346,6 +352,8 @@ impl Grid {
         self.axes
             .iter()
             .filter(|(a, v)| v.len() == 1 && !skip.contains(a))
+            // The standard parametrization goes without saying.
+            .filter(|(a, v)| !(*a == Axis::Parametrization && v[0] == "standard"))
             .map(|(a, v)| a.describe(&v[0]))
             .collect::<Vec<_>>()
             .join(", ")

@@ -121,6 +121,7 @@ impl CellSummary {
             initializer: &s.initializer,
             gain: s.gain,
             optimizer: &s.optimizer,
+            parametrization: &s.parametrization,
             n: self.n,
             converged: self.converged,
             not_converged: self.not_converged,
@@ -166,7 +167,7 @@ pub fn table(cells: &[CellSummary], max_rows: usize) -> String {
     if cells.is_empty() {
         return "no trials\n".to_string();
     }
-    let values: Vec<[String; 7]> = cells.iter().map(|c| c.setting.values()).collect();
+    let values: Vec<[String; 8]> = cells.iter().map(|c| c.setting.values()).collect();
     let varies = varying(&values);
     let test = cells.iter().any(|c| c.final_test_acc.n > 0);
     let mut header = varying_only(&SETTING_AXES, &varies);
@@ -228,7 +229,7 @@ pub fn table(cells: &[CellSummary], max_rows: usize) -> String {
 
 /// Which of the [`SETTING_AXES`] take more than one value among `values` (the initializer
 /// always counts): the columns a table of cells shows.
-pub fn varying(values: &[[String; 7]]) -> Vec<bool> {
+pub fn varying(values: &[[String; 8]]) -> Vec<bool> {
     (0..SETTING_AXES.len())
         .map(|j| SETTING_AXES[j] == "initializer" || values.iter().any(|v| v[j] != values[0][j]))
         .collect()

@@ -18,10 +18,11 @@ pub struct Setting {
     pub initializer: String,
     pub gain: f64,
     pub optimizer: String,
+    pub parametrization: String,
 }
 
 /// The columns of a [`Setting`], in `trials.csv`'s order.
-pub const SETTING_AXES: [&str; 7] = [
+pub const SETTING_AXES: [&str; 8] = [
     "dataset",
     "depth",
     "width",
@@ -29,11 +30,12 @@ pub const SETTING_AXES: [&str; 7] = [
     "initializer",
     "gain",
     "optimizer",
+    "parametrization",
 ];
 
 impl Setting {
     /// The values in [`SETTING_AXES`] order, as `trials.csv` writes them.
-    pub fn values(&self) -> [String; 7] {
+    pub fn values(&self) -> [String; 8] {
         [
             self.dataset.clone(),
             self.depth.to_string(),
@@ -42,6 +44,7 @@ impl Setting {
             self.initializer.clone(),
             self.gain_text(),
             self.optimizer.clone(),
+            self.parametrization.clone(),
         ]
     }
 
@@ -87,6 +90,7 @@ impl CellTrials {
                 initializer: row.initializer.to_string(),
                 gain: row.gain,
                 optimizer: row.optimizer.to_string(),
+                parametrization: row.parametrization.to_string(),
             },
             n: 0,
             converged: 0,
@@ -162,7 +166,13 @@ impl Cells {
         // Length-prefixed, so that distinct cells never share a key.
         let key = &mut self.key;
         key.clear();
-        for a in [row.dataset, row.activation, row.initializer, row.optimizer] {
+        for a in [
+            row.dataset,
+            row.activation,
+            row.initializer,
+            row.optimizer,
+            row.parametrization,
+        ] {
             key.push_str(&a.len().to_string());
             key.push(':');
             key.push_str(a);
@@ -237,6 +247,7 @@ pub(crate) fn test_row(
         gain: 1.0,
         optimizer: "sgd(lr=1)".into(),
         lr: 1.0,
+        parametrization: "standard".into(),
         replicate: 0,
         seed: 0,
         status,
@@ -266,7 +277,7 @@ pub(crate) fn test_row(
 mod tests {
     use super::*;
 
-    const HEADER: &str = "trial_id,dataset,depth,width,activation,initializer,gain,optimizer,lr,replicate,seed,status,epochs_to_target,diverged_at_epoch,epochs_run,final_train_loss,final_train_acc,final_test_loss,final_test_acc,best_train_loss,best_train_acc,best_test_loss,best_test_acc,init_loss,init_grad_norm_first,init_grad_norm_last,init_act_std_first,init_act_std_last,init_saturated_frac,init_dead_frac,init_symmetric";
+    const HEADER: &str = "trial_id,dataset,depth,width,activation,initializer,gain,optimizer,lr,parametrization,replicate,seed,status,epochs_to_target,diverged_at_epoch,epochs_run,final_train_loss,final_train_acc,final_test_loss,final_test_acc,best_train_loss,best_train_acc,best_test_loss,best_test_acc,init_loss,init_grad_norm_first,init_grad_norm_last,init_act_std_first,init_act_std_last,init_saturated_frac,init_dead_frac,init_symmetric";
 
     fn write(name: &str, rows: &[String]) -> std::path::PathBuf {
         let dir =
@@ -310,7 +321,7 @@ mod tests {
                     };
                     n += 1;
                     rows.push(format!(
-                        "t{n:016x},{ds},1,2,tanh,{init},{gain},\"sgd(lr=0.5,momentum=0)\",0.5,{rep},7,{status},{epochs},,30,0.1,{train},0.2,{test},0.1,{train},0.2,{test},0.7,0.1,0.1,0.3,0.3,0,,{}",
+                        "t{n:016x},{ds},1,2,tanh,{init},{gain},\"sgd(lr=0.5,momentum=0)\",0.5,standard,{rep},7,{status},{epochs},,30,0.1,{train},0.2,{test},0.1,{train},0.2,{test},0.7,0.1,0.1,0.3,0.3,0,,{}",
                         init == "zeros"
                     ));
                 }

@@ -2,9 +2,11 @@
 
 pub mod activation;
 pub mod head;
+pub mod parametrization;
 
 pub use activation::{Activation, Family};
 pub use head::{Head, Loss, OutputActivation};
+pub use parametrization::{Parametrization, Scaling};
 
 /// An MLP's shape: `depth` hidden layers of `width` units, then the output layer.
 #[derive(Clone, Debug, PartialEq)]

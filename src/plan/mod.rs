@@ -1,7 +1,7 @@
 //! From a spec to concrete work: every trial with its stable id and seeds, grouped in cohorts.
 //!
 //! Trials are numbered in a fixed nesting (data set, depth, width, activation, optimizer,
-//! replicate, initializer, gain — slowest to fastest), which is the row order of every output
+//! parametrization, replicate, initializer, gain — slowest to fastest), which is the row order of every output
 //! file. A cohort is a run of consecutive trials that share their network shape, optimizer,
 //! data split and batch order, and so can train as one tensor program. Trials of different
 //! replicates share a cohort only when nothing random depends on the replicate (XOR with full
@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::data::{self, Dataset, DatasetSpec, Split};
 use crate::error::{Error, Result};
-use crate::model::Architecture;
+use crate::model::{Architecture, Parametrization, Scaling};
 use crate::rng;
 use crate::spec::Spec;
 use crate::train::{InitChoice, Member, Setup};
@@ -38,6 +38,7 @@ pub struct Trial {
     pub width: u32,
     pub activation: usize,
     pub optimizer: usize,
+    pub parametrization: usize,
     pub replicate: u32,
     pub initializer: usize,
     pub gain: f64,
@@ -104,7 +105,9 @@ impl Plan {
             for &depth in &spec.depths {
                 for &width in &spec.widths {
                     for a in 0..spec.activations.len() {
-                        for o in 0..spec.optimizers.len() {
+                        for (o, pz) in (0..spec.optimizers.len())
+                            .flat_map(|o| (0..spec.parametrizations.len()).map(move |pz| (o, pz)))
+                        {
                             for replicate in 0..spec.replicates {
                                 let seed = replicate_seed(spec.seed, replicate);
                                 let start = trials.len();
@@ -118,6 +121,7 @@ impl Plan {
                                             width,
                                             activation: a,
                                             optimizer: o,
+                                            parametrization: pz,
                                             replicate,
                                             initializer: i,
                                             gain,
@@ -286,6 +290,19 @@ impl Plan {
             order_seed: rng::derive(seed, ORDER),
             record_layers: self.spec.record_layers,
             record_jacobian: self.spec.record_jacobian,
+            scaling: self.scaling(first),
+        }
+    }
+
+    /// A trial's parametrization at its width.
+    pub fn scaling(&self, t: &Trial) -> Scaling {
+        let parametrization = self.spec.parametrizations[t.parametrization];
+        match self.spec.base_width {
+            Some(base) if parametrization != Parametrization::Standard => Scaling {
+                parametrization,
+                width_mult: t.width as f64 / base as f64,
+            },
+            _ => Scaling::STANDARD,
         }
     }
 
@@ -309,7 +326,17 @@ impl Plan {
             seed: rng::derive(t.seed, INIT),
             scale: self.scales[t.initializer][t.activation],
         };
-        Member::sample(&arch, choice, &batch).map_err(Error::Input)
+        let mut member = Member::sample(&arch, choice, &batch).map_err(Error::Input)?;
+        // After LSUV, whose unit-variance layers are the standard parametrization's.
+        let scaling = self.scaling(t);
+        let layers = arch.layers();
+        for (l, w) in member.weights.iter_mut().enumerate() {
+            let f = scaling.init_factor(l, layers);
+            if f != 1.0 {
+                w.iter_mut().for_each(|x| *x *= f);
+            }
+        }
+        Ok(member)
     }
 }
 
@@ -392,6 +419,12 @@ fn trial_id(common: &Sha256, spec: &Spec, ds: &DatasetSpec, t: &Trial) -> u64 {
         t.gain,
     );
     h.update(own.as_bytes());
+    // Only away from the standard parametrization, so every earlier spec's ids stay the same.
+    let pz = spec.parametrizations[t.parametrization];
+    if pz != Parametrization::Standard {
+        let base = spec.base_width.expect("validated: set with ntk or mup");
+        h.update(format!("parametrization={}\nbase_width={base}\n", pz.name()).as_bytes());
+    }
     let digest = h.finalize();
     u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
 }
@@ -430,6 +463,49 @@ mod tests {
             }
         }
         assert_eq!(ids("residual = false\n"), all[0]);
+    }
+
+    #[test]
+    fn parametrizations_scale_the_output_layer_and_keep_the_standard_ids() {
+        let p = plan(
+            "dataset = [\"iris\"]\ndepth = [2]\nwidth = [8, 2]\ninitializer = [\"he_normal\"]\n\
+             parametrization = [\"standard\", \"ntk\", \"mup\"]\nbase_width = 2\n",
+        );
+        assert_eq!(p.trials.len(), 6);
+        let standard = plan(
+            "dataset = [\"iris\"]\ndepth = [2]\nwidth = [8, 2]\ninitializer = [\"he_normal\"]\n",
+        );
+        let ids = |p: &Plan, pz: usize| -> Vec<u64> {
+            p.trials
+                .iter()
+                .filter(|t| t.parametrization == pz)
+                .map(|t| t.id)
+                .collect()
+        };
+        assert_eq!(ids(&p, 0), ids(&standard, 0));
+        let all: HashSet<u64> = p.trials.iter().map(|t| t.id).collect();
+        assert_eq!(all.len(), 6);
+        // Nesting: the parametrization varies slower than the replicate, faster than width.
+        let order: Vec<(u32, usize)> = p
+            .trials
+            .iter()
+            .map(|t| (t.width, t.parametrization))
+            .collect();
+        assert_eq!(order, [(8, 0), (8, 1), (8, 2), (2, 0), (2, 1), (2, 2)]);
+        let c = &p.cohorts[0];
+        let split = p.split(c).unwrap();
+        let member = |i: usize| p.member(&p.trials[i], &split).unwrap();
+        let (sp, ntk, mup) = (member(0), member(1), member(2));
+        assert_eq!(ntk, sp);
+        // m = 8 / 2: the output layer is 1/√4 of the standard one, exactly; the rest is equal.
+        assert_eq!(mup.weights[..2], sp.weights[..2]);
+        let half: Vec<f64> = sp.weights[2].iter().map(|w| w * 0.5).collect();
+        assert_eq!(mup.weights[2], half);
+        assert_eq!(mup.biases, sp.biases);
+        // At the base width every parametrization is the standard one.
+        assert_eq!(member(5), member(3));
+        assert!(p.setup(&p.cohorts[5]).scaling.is_identity());
+        assert_eq!(p.setup(&p.cohorts[2]).scaling.width_mult, 4.0);
     }
 
     #[test]

@@ -155,6 +155,7 @@ pub fn trial_row(
         gain: t.gain,
         optimizer: labels.optimizers[t.optimizer].as_str(),
         lr: plan.spec.optimizers[t.optimizer].lr(),
+        parametrization: plan.spec.parametrizations[t.parametrization].name(),
         replicate: t.replicate,
         seed: t.seed,
         status: o.status,

@@ -95,7 +95,7 @@ fn table(d: &Diff) -> String {
     let rest = d.cells.iter().filter(|c| c.flags().is_empty());
     let room = MAX_ROWS.saturating_sub(shown.len());
     shown.extend(rest.take(room));
-    let values: Vec<[String; 7]> = d.cells.iter().map(|c| c.setting.values()).collect();
+    let values: Vec<[String; 8]> = d.cells.iter().map(|c| c.setting.values()).collect();
     let varies = varying(&values);
     let measure = d.cells[0]
         .measure

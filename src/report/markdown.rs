@@ -75,6 +75,7 @@ fn setup(m: &Setup, analysis: &Grid) -> String {
             Axis::Activation => "activations",
             Axis::Dataset => "data sets",
             Axis::Optimizer => "optimizers",
+            Axis::Parametrization => "parametrizations",
             Axis::Gain => "gains",
         };
         factors.push(format!("{} {plural} ({})", v.len(), v.join(", ")));

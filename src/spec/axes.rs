@@ -9,7 +9,7 @@ use super::{defaults, At};
 use crate::data::DatasetSpec;
 use crate::error::Result;
 use crate::init::Initializer;
-use crate::model::Activation;
+use crate::model::{Activation, Parametrization};
 use crate::params::{Params, Value};
 use crate::train::Optimizer;
 
@@ -125,6 +125,11 @@ impl Labelled for Initializer {
 impl Labelled for Activation {
     fn label(&self) -> String {
         Activation::label(self)
+    }
+}
+impl Labelled for Parametrization {
+    fn label(&self) -> String {
+        self.name().to_string()
     }
 }
 impl Labelled for Optimizer {

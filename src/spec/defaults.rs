@@ -37,5 +37,7 @@ pub const WIDTH: u32 = 16;
 pub const ACTIVATION: &str = "relu";
 pub const OPTIMIZER: &str = "sgd";
 pub const GAIN: f64 = 1.0;
+/// Every framework's layers: the scale and learning rate do not change with width.
+pub const PARAMETRIZATION: &str = "standard";
 /// Plans larger than this are refused: a typo in a list should not start a week of work.
 pub const MAX_TRIALS: u64 = 10_000_000;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::data::DatasetSpec;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::model::{Activation, Head, Norm, Residual};
+use crate::model::{Activation, Head, Norm, Parametrization, Residual};
 use crate::train::{Optimizer, Target};
 
 /// Builds the error for a span of the spec text: `origin:line:col: message`.
@@ -57,6 +57,10 @@ pub struct Spec {
     pub activations: Vec<Activation>,
     pub gains: Vec<f64>,
     pub optimizers: Vec<Optimizer>,
+    pub parametrizations: Vec<Parametrization>,
+    /// The width at which ntk and mup equal the standard parametrization; `Some` exactly
+    /// when `parametrizations` holds one of them.
+    pub base_width: Option<u32>,
     /// The spec's text and the folder relative data paths start from, kept so a results
     /// folder can be re-planned (to resume or merge shards) from its manifest alone.
     pub text: String,
@@ -101,6 +105,7 @@ impl Spec {
             self.activations.len(),
             self.gains.len(),
             self.optimizers.len(),
+            self.parametrizations.len(),
             self.replicates as usize,
         ]
         .iter()
@@ -140,6 +145,15 @@ impl Spec {
         }
         if self.record_jacobian {
             json["record_jacobian"] = true.into();
+        }
+        if let Some(b) = self.base_width {
+            json["parametrization"] = labels(
+                self.parametrizations
+                    .iter()
+                    .map(|p| p.name().into())
+                    .collect(),
+            );
+            json["base_width"] = b.into();
         }
         if let Some(r) = self.residual {
             json["residual"] = true.into();

@@ -35,6 +35,8 @@ pub(super) struct Raw {
     pub(super) activation: Axis<toml::Value>,
     pub(super) gain: Axis<f64>,
     pub(super) optimizer: Axis<toml::Value>,
+    pub(super) parametrization: Axis<toml::Value>,
+    pub(super) base_width: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]

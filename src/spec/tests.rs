@@ -190,3 +190,47 @@ fn residual_networks_are_odd_depths_with_their_initializers() {
         "{m}"
     );
 }
+
+#[test]
+fn parametrizations_need_a_base_width_and_only_they_take_one() {
+    let s = parse("width = [8, 32]\nparametrization = [\"standard\", \"mup\"]\nbase_width = 8\n")
+        .unwrap();
+    assert_eq!(s.trial_count(), 4);
+    assert_eq!(s.base_width, Some(8));
+    let j = s.to_json();
+    assert_eq!(j["parametrization"], serde_json::json!(["standard", "mup"]));
+    assert_eq!(j["base_width"], 8);
+    // Naming the default changes nothing, not even the spec's hash.
+    let plain = parse("width = [8]\n").unwrap().to_json();
+    assert_eq!(
+        parse("width = [8]\nparametrization = [\"standard\"]\n")
+            .unwrap()
+            .to_json(),
+        plain
+    );
+    assert!(plain.get("parametrization").is_none());
+    let m = err("width = [8]\nparametrization = [\"ntk\"]\n");
+    assert!(
+        m.starts_with("t.toml:2:19: parametrization: `ntk`") && m.contains("set `base_width`"),
+        "{m}"
+    );
+    let m = err("base_width = 8\n");
+    assert!(
+        m.starts_with("t.toml:1:14: base_width: only the ntk and mup"),
+        "{m}"
+    );
+    let m = err("parametrization = [\"mup\"]\nbase_width = 0\n");
+    assert!(
+        m.contains("t.toml:2:14: base_width: must be between 1"),
+        "{m}"
+    );
+    let m = err("parametrization = [\"mup\", \"sp\"]\nbase_width = 4\n");
+    assert!(
+        m.contains("t.toml:1:27: parametrization: unknown parametrization `sp`"),
+        "{m}"
+    );
+    let m = err("parametrization = [\"mup\", \"mup\"]\nbase_width = 4\n");
+    assert!(m.contains("parametrization: `mup` appears twice"), "{m}");
+    let m = err("parametrization = [1]\nbase_width = 4\n");
+    assert!(m.contains("expected a parametrization name"), "{m}");
+}

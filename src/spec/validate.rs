@@ -10,7 +10,7 @@ use super::raw::{Raw, RawTarget};
 use super::{defaults, At, Spec};
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::model::{Activation, Head, Loss, Norm, OutputActivation, Residual};
+use crate::model::{Activation, Head, Loss, Norm, OutputActivation, Parametrization, Residual};
 use crate::params::Params;
 use crate::train::{Optimizer, Target};
 
@@ -105,6 +105,20 @@ pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Resu
     let optimizers = named_axis(&raw.optimizer, "optimizer", defaults::OPTIMIZER, at, |v| {
         Optimizer::parse(to_params("optimizer", v)?)
     })?;
+    let parametrizations = named_axis(
+        &raw.parametrization,
+        "parametrization",
+        defaults::PARAMETRIZATION,
+        at,
+        |v| match v {
+            toml::Value::String(s) => Parametrization::parse(s),
+            other => Err(format!(
+                "expected a parametrization name, got a {}",
+                other.type_str()
+            )),
+        },
+    )?;
+    let base_width = base_width(&raw, &parametrizations, at)?;
     let depths = int_axis(&raw.depth, "depth", defaults::DEPTH, 1024, at)?;
     let widths = int_axis(&raw.width, "width", defaults::WIDTH, 65_536, at)?;
     let gains = gains(&raw.gain, at)?;
@@ -134,6 +148,8 @@ pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Resu
         activations,
         gains,
         optimizers,
+        parametrizations,
+        base_width,
         text: String::new(),
         dir: PathBuf::new(),
     };
@@ -149,6 +165,42 @@ pub(super) fn validate(raw: Raw, default_name: &str, dir: &Path, at: At) -> Resu
 
 /// `residual`, `branch_scale` and `layer_norm`, checked against the depths, initializers and
 /// diagnostics they constrain.
+/// The width the parametrizations are relative to: needed by ntk and mup, refused without
+/// them (it would change nothing).
+fn base_width(raw: &Raw, parametrizations: &[Parametrization], at: At) -> Result<Option<u32>> {
+    let scaled = parametrizations
+        .iter()
+        .find(|&&p| p != Parametrization::Standard);
+    match (&raw.base_width, scaled) {
+        (None, None) => Ok(None),
+        (None, Some(p)) => Err(at(
+            raw.parametrization.as_ref().map_or(0..0, |s| s.span()),
+            format!(
+                "parametrization: `{}` scales the initialization and learning rates with the \
+                 width relative to a base width; set `base_width` (the width at which it \
+                 equals the standard parametrization)",
+                p.name()
+            ),
+        )),
+        (Some(b), None) => Err(at(
+            b.span(),
+            "base_width: only the ntk and mup parametrizations use it; add one to \
+             `parametrization` or remove it"
+                .to_string(),
+        )),
+        (Some(b), Some(_)) => {
+            let x = *b.get_ref();
+            if !(1..=65_536).contains(&x) {
+                return Err(at(
+                    b.span(),
+                    format!("base_width: must be between 1 and 65536, got {x}"),
+                ));
+            }
+            Ok(Some(x as u32))
+        }
+    }
+}
+
 fn residual(
     raw: &Raw,
     depths: &[u32],

@@ -19,7 +19,7 @@ use super::optim::{OptState, Optimizer};
 use super::outcome::{Best, CurvePoint, Diagnostics, LayerPoint, Metrics, Outcome, Status, Target};
 use super::schedule;
 use crate::data::{Dataset, Split};
-use crate::model::Architecture;
+use crate::model::{Architecture, Scaling};
 
 /// How a cohort trains: everything its members share.
 #[derive(Clone, Debug)]
@@ -38,6 +38,8 @@ pub struct Setup {
     pub record_layers: bool,
     /// Measure each member's Jacobian spectrum at initialization (`Outcome::jacobian`).
     pub record_jacobian: bool,
+    /// The parametrization's learning-rate factors (its initial scale is in the members).
+    pub scaling: Scaling,
 }
 
 /// One split of a data set as tensors: inputs, targets for the loss, labels for accuracy.
@@ -171,7 +173,10 @@ pub(super) fn train_tensors_on(
     };
     let p = members.len();
     let mut pop = Population::new(members, arch, dtype, dev)?;
-    let mut opt = OptState::new(setup.optimizer, &pop.flat())?;
+    let factors = setup
+        .scaling
+        .lr_factors(arch.layers(), setup.optimizer.adaptive());
+    let mut opt = OptState::new(setup.optimizer, &pop.flat())?.with_lr_factors(factors);
     let curve_epochs = schedule::curve_epochs(setup.epochs);
     let full_batch = setup.batch_size.is_none_or(|b| b >= train.n);
     let mut tracks: Vec<Track> = (0..p)
@@ -487,6 +492,7 @@ mod tests {
             order_seed: 0,
             record_layers: false,
             record_jacobian: false,
+            scaling: Scaling::STANDARD,
         };
         let fine = |acc: f64| Metrics {
             train_loss: 1.0 - acc,

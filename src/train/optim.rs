@@ -144,6 +144,22 @@ impl Optimizer {
         }
     }
 
+    /// The same rule with its learning rate times `factor` (exactly `self` when it is 1).
+    pub fn scaled(mut self, factor: f64) -> Optimizer {
+        match &mut self {
+            Optimizer::Sgd { lr } | Optimizer::Momentum { lr, .. } | Optimizer::Adam { lr, .. } => {
+                *lr *= factor
+            }
+        }
+        self
+    }
+
+    /// Whether the steps are normalized by the gradient's size (Adam), so that a
+    /// parametrization scales their learning rates differently from SGD's.
+    pub fn adaptive(&self) -> bool {
+        matches!(self, Optimizer::Adam { .. })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Optimizer::Sgd { .. } => "sgd",
@@ -166,6 +182,9 @@ fn positive(p: &mut Params, key: &'static str, default: f64) -> std::result::Res
 #[derive(Clone)]
 pub struct OptState {
     opt: Optimizer,
+    /// Per parameter tensor, the factor on the learning rate (a parametrization's; all 1
+    /// unless [`OptState::with_lr_factors`] set them).
+    lr_factors: Vec<f64>,
     step: u32,
     first: Vec<Tensor>,
     second: Vec<Tensor>,
@@ -187,22 +206,40 @@ impl OptState {
         };
         Ok(OptState {
             opt,
+            lr_factors: vec![1.0; params.len()],
             step: 0,
             first,
             second,
         })
     }
 
+    /// The state with tensor i's learning rate multiplied by `factors[i]`.
+    pub fn with_lr_factors(mut self, factors: Vec<f64>) -> Self {
+        assert_eq!(
+            factors.len(),
+            self.lr_factors.len(),
+            "one factor per tensor"
+        );
+        self.lr_factors = factors;
+        self
+    }
+
     /// One step: `params[i] -= update(grads[i])`, only where `mask` is 1. `mask` is u8 and
     /// broadcasts against every parameter tensor ([P, 1, 1] for [P, rows, cols] parameters).
     /// Plain SGD with every member on writes into the parameters' storage (tensors that share
     /// it see the step); the other rules replace the tensors in `params`.
-    /// The rule, the steps taken so far and the moments (per parameter tensor, empty where
-    /// the rule keeps none), for an epoch trained outside the tensors (`train::dense`).
+    /// The rule of each parameter tensor (its learning-rate factor applied), the steps taken
+    /// so far and the moments (per parameter tensor, empty where the rule keeps none), for an
+    /// epoch trained outside the tensors (`train::dense`).
     pub(super) fn parts_mut(
         &mut self,
-    ) -> (Optimizer, &mut u32, &mut Vec<Tensor>, &mut Vec<Tensor>) {
-        (self.opt, &mut self.step, &mut self.first, &mut self.second)
+    ) -> (Vec<Optimizer>, &mut u32, &mut Vec<Tensor>, &mut Vec<Tensor>) {
+        let rules = self
+            .lr_factors
+            .iter()
+            .map(|&f| self.opt.scaled(f))
+            .collect();
+        (rules, &mut self.step, &mut self.first, &mut self.second)
     }
 
     pub fn step(&mut self, params: &mut [Tensor], grads: &[Tensor], mask: &Tensor) -> Result<()> {
@@ -210,13 +247,14 @@ impl OptState {
         // Most steps move every member: then the select would pick every new value anyway.
         let all = mask.min_all()?.to_scalar::<u8>()? == 1;
         for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
-            if let (Optimizer::Sgd { lr }, true, true) = (self.opt, all, p.is_contiguous()) {
+            let opt = self.opt.scaled(self.lr_factors[i]);
+            if let (Optimizer::Sgd { lr }, true, true) = (opt, all, p.is_contiguous()) {
                 // The same bits as `p.sub(&g.affine(lr, 0.0))` below, in one pass and without
                 // a new tensor.
                 super::ops::sgd_step_in_place(p, g, lr)?;
                 continue;
             }
-            let delta = match self.opt {
+            let delta = match opt {
                 Optimizer::Sgd { lr } => g.affine(lr, 0.0)?,
                 Optimizer::Momentum {
                     lr,
@@ -335,6 +373,38 @@ mod tests {
             let vh = v / (1.0 - 0.999f64.powi(t as i32 + 1));
             p -= 0.1 * mh / (vh.sqrt() + 1e-8);
             assert!((got[t] - p).abs() < 1e-12, "step {t}: {} vs {p}", got[t]);
+        }
+    }
+
+    #[test]
+    fn each_tensor_steps_at_its_own_rate() {
+        let dev = Device::Cpu;
+        let one = || Tensor::new(&[[[1.0f64]]], &dev).unwrap();
+        let mask = Tensor::new(&[[[1u8]]], &dev).unwrap();
+        for opt in [
+            Optimizer::Sgd { lr: 0.1 },
+            Optimizer::Adam {
+                lr: 0.1,
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+            },
+        ] {
+            let mut p = vec![one(), one()];
+            let mut state = OptState::new(opt, &p)
+                .unwrap()
+                .with_lr_factors(vec![1.0, 0.25]);
+            let g = Tensor::new(&[[[0.5f64]]], &dev).unwrap();
+            state.step(&mut p, &[g.clone(), g], &mask).unwrap();
+            let moved: Vec<f64> = p
+                .iter()
+                .map(|t| 1.0 - t.flatten_all().unwrap().to_vec1::<f64>().unwrap()[0])
+                .collect();
+            assert!(
+                (moved[1] - moved[0] * 0.25).abs() < 1e-15,
+                "{opt:?}: {moved:?}"
+            );
+            assert_eq!(run(opt, &[0.5])[0], 1.0 - moved[0]);
         }
     }
 

@@ -18,6 +18,7 @@ pub struct SummaryRow<S = String> {
     #[serde(serialize_with = "real")]
     pub gain: f64,
     pub optimizer: S,
+    pub parametrization: S,
     pub n: usize,
     pub converged: usize,
     pub not_converged: usize,
@@ -88,6 +89,7 @@ pub struct ComparisonRow<S = String> {
     #[serde(serialize_with = "real")]
     pub gain: f64,
     pub optimizer: S,
+    pub parametrization: S,
     pub initializer_a: S,
     pub initializer_b: S,
     pub n_a: usize,

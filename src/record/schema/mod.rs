@@ -260,6 +260,7 @@ mod tests {
             gain: 1.0,
             optimizer: "sgd(lr=0.5)",
             lr: 0.5,
+            parametrization: "standard",
             replicate: 0,
             seed: 188052798005534,
             status,
@@ -298,7 +299,8 @@ mod tests {
         let text = csv_of(&[trial(Status::NotConverged)]);
         let mut lines = text.lines();
         assert_eq!(lines.next().unwrap(), columns::<TrialRow>().join(","));
-        let row = "t5ce0fb0c0691efa0,xor,1,8,tanh,zeros,1,sgd(lr=0.5),0.5,0,188052798005534,\
+        let row =
+            "t5ce0fb0c0691efa0,xor,1,8,tanh,zeros,1,sgd(lr=0.5),0.5,standard,0,188052798005534,\
                    not_converged,,,30,0.25,0.5,,,0.25,0.5,,,0.25,0,0,0,0,0,,true";
         assert_eq!(lines.next().unwrap(), row);
         let mut r = csv::Reader::from_reader(text.as_bytes());
@@ -323,7 +325,7 @@ mod tests {
                 "test_acc"
             ]
         );
-        assert_eq!(columns::<TrialRow>().len(), 31);
+        assert_eq!(columns::<TrialRow>().len(), 32);
         assert_eq!(columns::<TrialRow<&str>>(), columns::<TrialRow>());
         assert_eq!(columns::<VectorRow>(), ["trial_id", "index", "value"]);
     }
@@ -350,7 +352,7 @@ mod tests {
         std::fs::write(&path, &torn).unwrap();
         let e = read_all::<TrialRow>(&path).unwrap_err().to_string();
         assert!(
-            e.contains("trials.csv:3: the row has 30 fields where the header has 31"),
+            e.contains("trials.csv:3: the row has 31 fields where the header has 32"),
             "{e}"
         );
         std::fs::write(&path, good.replacen("t5ce0", "x5ce0", 1)).unwrap();

@@ -19,6 +19,7 @@ pub struct TrialRow<S = String> {
     pub optimizer: S,
     #[serde(serialize_with = "real")]
     pub lr: f64,
+    pub parametrization: S,
     pub replicate: u32,
     pub seed: u64,
     pub status: Status,
@@ -77,6 +78,7 @@ impl TrialRow {
             gain: self.gain,
             optimizer: &self.optimizer,
             lr: self.lr,
+            parametrization: &self.parametrization,
             replicate: self.replicate,
             seed: self.seed,
             status: self.status,

@@ -59,6 +59,7 @@ fn trial_row(id: u64, depth: u32, init: &str, rep: u32) -> TrialRow {
         activation: "relu".into(),
         optimizer: "sgd(lr=0.1)".into(),
         lr: 0.1,
+        parametrization: "standard".into(),
         replicate: rep,
         seed: u64::from(rep),
         epochs_run: 0,

@@ -152,12 +152,13 @@ pub fn train_epoch(
 
     let mut weights = pop.weights.iter().map(host).collect::<Result<Vec<_>>>()?;
     let mut biases = pop.biases.iter().map(host).collect::<Result<Vec<_>>>()?;
-    let (optimizer, t0, first, second) = opt.parts_mut();
+    let (optimizers, t0, first, second) = opt.parts_mut();
     let mut first = first.iter().map(host).collect::<Result<Vec<_>>>()?;
     let mut second = second.iter().map(host).collect::<Result<Vec<_>>>()?;
 
     let batch = batches.iter().map(Vec::len).max().unwrap_or(0);
     let mut ws = Workspace::new(&dims, batch, act.needs_z());
+    let mut rules = Vec::with_capacity(optimizers.len());
     for (p, _) in active.iter().enumerate().filter(|(_, &on)| on) {
         // Member p's slices of every layer and moment, in `Population::flat`'s order.
         let members = active.len();
@@ -168,11 +169,13 @@ pub fn train_epoch(
             second: member_mut(&mut second, p, members),
         };
         for (i, idx) in batches.iter().enumerate() {
-            let rule = step::Rule::new(optimizer, *t0 + i as u32 + 1);
+            let t = *t0 + i as u32 + 1;
+            rules.clear();
+            rules.extend(optimizers.iter().map(|&o| step::Rule::new(o, t)));
             ws.gather(rows, idx, dims[0], *dims.last().expect("layers"));
             ws.forward(&net, &dims, act);
             ws.backward(&net, &dims, act);
-            net.step(&ws, rule);
+            net.step(&ws, &rules);
         }
     }
     *t0 += batches.len() as u32;
@@ -206,7 +209,8 @@ struct Net<'a> {
 }
 
 impl Net<'_> {
-    fn step(&mut self, ws: &Workspace, rule: step::Rule) {
+    /// `rules[i]` moves parameter tensor i (w0, b0, w1, …).
+    fn step(&mut self, ws: &Workspace, rules: &[step::Rule]) {
         for l in 0..self.w.len() {
             for (i, p, g) in [
                 (2 * l, &mut *self.w[l], &ws.gw[l]),
@@ -214,7 +218,7 @@ impl Net<'_> {
             ] {
                 let m = self.first.get_mut(i).map_or(&mut [][..], |m| &mut **m);
                 let v = self.second.get_mut(i).map_or(&mut [][..], |v| &mut **v);
-                rule.apply(p, g, m, v);
+                rules[i].apply(p, g, m, v);
             }
         }
     }
@@ -437,6 +441,17 @@ mod tests {
                bias_initializer = { name = "random_normal", stddev = 0.1 }
                optimizer = [{ name = "adam", lr = 0.01 }, { name = "momentum", lr = 0.05 }]
                initializer = ["kaiming_uniform", "lecun_normal"]
+               epochs = 5"#,
+            // A learning rate per tensor.
+            r#"dataset = [{ name = "blobs", n = 400, classes = 10, features = 20, std = 4 }]
+               activation = ["relu"]
+               depth = [2]
+               width = [40]
+               parametrization = ["ntk", "mup"]
+               base_width = 16
+               batch_size = 48
+               optimizer = [{ name = "adam", lr = 0.01 }, { name = "momentum", lr = 0.05 }, { name = "sgd", lr = 0.2 }]
+               initializer = ["he_normal"]
                epochs = 5"#,
         ];
         for spec in specs {

@@ -39,12 +39,14 @@ use kernel::{Act, Data, Lane, Opt, Out, Problem, NARROW, SMALL, V, WIDE};
 /// faster.
 pub const MAX_PARAMETERS: usize = 2048;
 
-/// Whether cohorts with this setup train on the fused kernel: plain networks only (residual
-/// ones take the tensor path).
+/// Whether cohorts with this setup train on the fused kernel: plain networks with one
+/// learning rate for every tensor (residual ones, and parametrizations away from their base
+/// width, take the tensor path).
 pub fn supports(setup: &Setup) -> bool {
     let arch = &setup.arch;
     arch.depth >= 1
         && arch.residual.is_none()
+        && setup.scaling.is_identity()
         && arch.parameters() <= MAX_PARAMETERS
         && act(arch.activation).is_some()
 }
