@@ -1,7 +1,7 @@
 //! Reduced versions of the studies of current initialization research (issue 20): each runs
 //! the real binary on a small spec and checks the direction and rough size of the published
 //! effect with a statistical test over replicates. The full studies are
-//! `experiments/{dynamical_isometry,zero_init,residual_depth}.toml`; docs/studies.md gives
+//! `experiments/{dynamical_isometry,zero_init,residual_depth,lr_transfer}.toml`; docs/studies.md gives
 //! their results.
 
 mod common;
@@ -183,4 +183,159 @@ target = { train_acc = 0.9 }
         );
     }
     assert_same_bytes_every_way(&s, "rd.toml", "rd", "trials.csv", &text, 3);
+}
+
+/// Yang et al. (2022), Tensor Programs V: the best learning rate across widths. Reduced from
+/// experiments/lr_transfer.toml to widths 32 and 256 (m = 8) and two epochs. What is checked is
+/// what the full study measured (docs/studies.md): under muP the best rate stays within an
+/// octave; under the NTK parametrization, which divides the hidden and output layers' rates by
+/// m, it moves up, its bootstrap interval clear of zero. Trials train the same bytes on any
+/// schedule (a smaller spec, since the check reruns it four times).
+#[test]
+fn the_best_learning_rate_stays_put_under_mup_and_moves_under_ntk() {
+    let s = Scratch::new("lr-transfer");
+    let rates: Vec<String> = (-4..=1)
+        .map(|k| format!("{{ name = \"sgd\", lr = {} }}", 2f64.powi(k)))
+        .collect();
+    s.write(
+        "lt.toml",
+        &format!(
+            r#"
+name = "lt"
+replicates = 3
+epochs = 2
+batch_size = 64
+dataset = ["mnist5k"]
+depth = [2]
+width = [32, 256]
+activation = ["relu"]
+initializer = ["he_normal"]
+parametrization = ["ntk", "mup"]
+base_width = 32
+optimizer = [{}]
+target = {{ train_acc = 0.95 }}
+"#,
+            rates.join(", ")
+        ),
+    );
+    s.run(&["run", "lt.toml"]).ok();
+    let folder = initbench::analyze::Folder::read(&s.path("results/lt")).unwrap();
+    let lr = initbench::analyze::learning_rate::analyze(&folder.cells, 0).expect("a sweep");
+    let shift = |caption: &str| {
+        let p = lr.panels.iter().find(|p| p.caption == caption).unwrap();
+        let sh = p.shift.clone().unwrap();
+        assert_eq!((sh.from, sh.to), (32, 256));
+        (sh.octaves, sh.ci.unwrap())
+    };
+    let (mup, mup_ci) = shift("mup parametrization");
+    let (ntk, ntk_ci) = shift("ntk parametrization");
+    assert!(mup.abs() <= 1.0, "muP moved {mup} octaves ({mup_ci:?})");
+    assert!(
+        ntk >= 1.0 && ntk_ci.0 > 0.0,
+        "NTK moved {ntk} octaves ({ntk_ci:?})"
+    );
+    let report = s.read("results/lt/report.md");
+    assert!(report.contains("## Learning rate") && report.contains("learning-rate.png"));
+
+    s.write(
+        "small.toml",
+        r#"
+name = "small"
+replicates = 2
+epochs = 3
+batch_size = 32
+dataset = ["digits"]
+depth = [2]
+width = [16, 48]
+activation = ["relu"]
+parametrization = ["standard", "ntk", "mup"]
+base_width = 16
+optimizer = [{ name = "sgd", lr = 0.1 }, { name = "adam", lr = 0.01 }]
+initializer = ["he_normal"]
+target = { train_acc = 0.9 }
+"#,
+    );
+    s.run(&["run", "small.toml"]).ok();
+    let text = s.read("results/small/trials.csv");
+    assert_same_bytes_every_way(&s, "small.toml", "small", "trials.csv", &text, 5);
+}
+
+/// The coordinate check (Tensor Programs V; experiments/coord_check.toml reduced to widths
+/// 64, 256 and 1024 and 4 replicates): per replicate, the slope of log(activation sd after one
+/// epoch / at initialization) against log width in the middle hidden layer. Measured in the
+/// full check (docs/studies.md): under muP it stays near 0, under the standard
+/// parametrization it falls with the width. Every standard replicate lies below every muP
+/// one (Mann–Whitney), and the report draws the check.
+#[test]
+fn the_coordinate_check_is_flat_under_mup_and_not_under_the_standard_parametrization() {
+    let s = Scratch::new("coord-check");
+    s.write(
+        "cc.toml",
+        r#"
+name = "cc"
+replicates = 4
+epochs = 1
+batch_size = 64
+record_layers = true
+dataset = ["digits"]
+depth = [3]
+width = [64, 256, 1024]
+activation = ["relu"]
+initializer = ["he_normal"]
+parametrization = ["standard", "mup"]
+base_width = 64
+optimizer = [{ name = "sgd", lr = 0.1 }]
+target = { train_acc = 0.9 }
+"#,
+    );
+    s.run(&["run", "cc.toml"]).ok();
+    let trials = rows_of(&s.read("results/cc/trials.csv"));
+    let of: HashMap<&str, (f64, &str, &str)> = trials
+        .iter()
+        .map(|t| {
+            let w: f64 = t["width"].parse().unwrap();
+            (
+                t["trial_id"].as_str(),
+                (w, t["parametrization"].as_str(), t["replicate"].as_str()),
+            )
+        })
+        .collect();
+    // (parametrization, replicate) → (ln width, ln sd₁ − ln sd₀) for the middle layer.
+    let mut sd: HashMap<(String, String, String, u64), f64> = HashMap::new();
+    for r in rows_of(&s.read("results/cc/layers.csv")) {
+        if r["layer"] != "1" {
+            continue;
+        }
+        let (w, p, rep) = of[r["trial_id"].as_str()];
+        let v: f64 = r["act_std"].parse().unwrap();
+        sd.insert((p.into(), rep.into(), r["epoch"].clone(), w as u64), v);
+    }
+    let slopes = |p: &str| -> Vec<f64> {
+        (0..4)
+            .map(|rep| {
+                let pts: Vec<(f64, f64)> = [64u64, 256, 1024]
+                    .iter()
+                    .map(|&w| {
+                        let at = |e: &str| sd[&(p.to_string(), rep.to_string(), e.to_string(), w)];
+                        ((w as f64).ln(), (at("1") / at("0")).ln())
+                    })
+                    .collect();
+                let mx = pts.iter().map(|p| p.0).sum::<f64>() / 3.0;
+                let my = pts.iter().map(|p| p.1).sum::<f64>() / 3.0;
+                let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+                let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+                sxy / sxx
+            })
+            .collect()
+    };
+    let (sp, mup) = (slopes("standard"), slopes("mup"));
+    let mw = mann_whitney(&sp, &mup).unwrap();
+    let median = |v: &[f64]| initbench::stats::median(v).unwrap();
+    assert!(
+        mw.p_exact.unwrap_or(mw.p_value) < 0.05 && median(&sp) < -0.1 && median(&mup).abs() < 0.1,
+        "standard {sp:?}, muP {mup:?}, Mann–Whitney p = {}",
+        mw.p_value
+    );
+    let report = s.read("results/cc/report.md");
+    assert!(report.contains("## Coordinate check") && report.contains("coordinate-check.png"));
 }

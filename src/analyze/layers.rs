@@ -29,6 +29,8 @@ pub struct Layers {
     /// as `(group, activation, initializer, at first, at last)`.
     pub top_saturation: Vec<(String, String, String, f64, f64)>,
     pub test_error: TestError,
+    /// Each layer's size against the width, where the run swept the width.
+    pub coordinates: Option<super::coordinates::Coordinates>,
 }
 
 /// Test error (1 − final test accuracy, %) over replicates: rows "activation | initializer |
@@ -68,19 +70,24 @@ pub fn analyze(dir: &Path, cells: &[CellTrials]) -> Result<Option<Layers>> {
         saturation,
         top_saturation,
         test_error: test_error(cells),
+        coordinates: super::coordinates::analyze(&trial, &rows),
     }))
 }
 
 /// What a figure's panels share: every axis but activation, initializer and replicate.
 fn group_of(s: &Setting) -> String {
-    format!(
+    let mut out = format!(
         "{} · depth {} · width {} · {} · gain {}",
         s.dataset,
         s.depth,
         s.width,
         s.optimizer,
         s.gain_text()
-    )
+    );
+    if s.parametrization != "standard" {
+        out.push_str(&format!(" · {}", s.parametrization));
+    }
+    out
 }
 
 /// Values by layer and epoch.

@@ -9,12 +9,14 @@
 
 pub mod chaos;
 pub mod compare;
+pub mod coordinates;
 pub mod curves;
 pub mod diff;
 pub mod findings;
 pub mod grid;
 pub mod isometry;
 pub mod layers;
+pub mod learning_rate;
 pub mod regions;
 pub mod separation;
 pub mod som;
@@ -128,6 +130,8 @@ pub struct Analysis {
     pub grid: grid::Grid,
     pub findings: findings::Findings,
     pub sweeps: Vec<sweeps::Sweep>,
+    /// The final training loss against the learning rate, when the optimizer axis sweeps it.
+    pub learning_rates: Option<learning_rate::LearningRates>,
     /// Whether the folder has `curves.csv` (each grid statistic then has its loss curve).
     pub has_curves: bool,
     pub layers: Option<layers::Layers>,
@@ -161,6 +165,7 @@ impl Analysis {
             setup: Setup::of(&folder.manifest),
             findings: findings::Findings::new(&grid, &folder.cells),
             sweeps: sweeps::sweeps(&grid),
+            learning_rates: learning_rate::analyze(&folder.cells, folder.manifest.experiment_seed),
             has_curves,
             layers: layers::analyze(dir, &folder.cells)?,
             chaos: chaos::analyze(&folder.manifest, dir, &folder.cells)?,

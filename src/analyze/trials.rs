@@ -77,6 +77,10 @@ pub struct CellTrials {
     pub final_test_acc: Vec<f64>,
     pub best_test_acc: Vec<f64>,
     pub final_train_acc: Vec<f64>,
+    /// The learning rate every trial of the cell trains with (`lr`).
+    pub lr: f64,
+    /// Per trial, in plan order: the final training loss, +∞ for a diverged trial.
+    pub final_train_loss: Vec<f64>,
 }
 
 impl CellTrials {
@@ -104,6 +108,8 @@ impl CellTrials {
             final_test_acc: Vec::new(),
             best_test_acc: Vec::new(),
             final_train_acc: Vec::new(),
+            lr: row.lr,
+            final_train_loss: Vec::new(),
         }
     }
 
@@ -121,6 +127,10 @@ impl CellTrials {
         self.final_test_acc.extend(row.final_test_acc);
         self.best_test_acc.extend(row.best_test_acc);
         self.final_train_acc.extend(row.final_train_acc);
+        self.final_train_loss.push(match row.status {
+            Status::Diverged => f64::INFINITY,
+            _ => row.final_train_loss.unwrap_or(f64::INFINITY),
+        });
     }
 
     /// Every trial's time to convergence as censored data: the epoch the target was reached,

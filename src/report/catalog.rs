@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::figures::{self, boxplot, curves, heatmap, survival, sweep, Figure, Written};
-use super::{chaos, isometry, layers, layout, weight_space};
+use super::{chaos, coordinates, isometry, layers, layout, learning_rate, weight_space};
 use crate::analyze::grid::Axis;
 use crate::analyze::sweeps;
 use crate::analyze::Analysis;
@@ -110,6 +110,16 @@ pub const FIGURES: &[Kind] = &[
         prefix: "edge-of-chaos",
         section: None,
         build: chaos::figure,
+    },
+    Kind {
+        prefix: "coordinate-check",
+        section: None,
+        build: coordinates::figure,
+    },
+    Kind {
+        prefix: "learning-rate",
+        section: None,
+        build: learning_rate::figure,
     },
     Kind {
         prefix: "jacobian-spectrum",

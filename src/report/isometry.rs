@@ -7,22 +7,15 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use plotters::style::RGBColor;
-
 use super::catalog::Planned;
 use super::figures::lines::{LineFigure, Panel, Scale, Series};
-use super::figures::{format_number, series_color, Written};
+use super::figures::{format_number, lighter, series_color, Written};
 use super::text::embed;
 use crate::analyze::isometry::Isometry;
 use crate::analyze::Analysis;
 
 /// (layers, measured relative spread, predicted relative spread) of one cell.
 type Point = (f64, f64, Option<f64>);
-
-fn lighter(c: RGBColor) -> RGBColor {
-    let mix = |v: u8| ((u16::from(v) + 2 * 255) / 3) as u8;
-    RGBColor(mix(c.0), mix(c.1), mix(c.2))
-}
 
 /// The figure, when the spectrum spans at least two depths somewhere.
 pub fn figure(a: &Analysis) -> Vec<Planned> {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::catalog;
 use super::figures::{format_number, Written};
 use super::text::{count_ci, embed, median_ci, pct};
-use super::{chaos, isometry, layers, weight_space};
+use super::{chaos, coordinates, isometry, layers, learning_rate, weight_space};
 use crate::analyze::grid::{describe, key_value, Axis, Cell, Grid, InitStats};
 use crate::analyze::{Analysis, Setup};
 
@@ -24,15 +24,23 @@ fn of<'a>(drawn: &'a Drawn, prefix: &str) -> Vec<&'a Written> {
 }
 
 /// Sections of particular studies, placed after the figures; each appears only where its
-/// analysis does (layers.csv; an edge-of-chaos grid in the spec; jacobian.csv; a weight-space
-/// map).
+/// analysis does (layers.csv; an edge-of-chaos grid in the spec; an optimizer axis sweeping
+/// the learning rate; jacobian.csv; a weight-space map).
 fn studies(out: &mut String, a: &Analysis, drawn: &Drawn, figure_dir: &str) {
     if let Some(l) = &a.layers {
         let figs = [of(drawn, "layers-saturation"), of(drawn, "layers-mean")].concat();
         out.push_str(&layers::markdown(l, &figs, figure_dir));
+        if let Some(c) = &l.coordinates {
+            let figs = of(drawn, "coordinate-check");
+            out.push_str(&coordinates::markdown(c, &figs, figure_dir));
+        }
     }
     if let Some(c) = &a.chaos {
         out.push_str(&chaos::markdown(c, &of(drawn, "edge-of-chaos"), figure_dir));
+    }
+    if let Some(r) = &a.learning_rates {
+        let figs = of(drawn, "learning-rate");
+        out.push_str(&learning_rate::markdown(r, &figs, figure_dir));
     }
     if let Some(j) = &a.isometry {
         let figs = of(drawn, "jacobian-spectrum");

@@ -10,6 +10,7 @@
 
 pub mod catalog;
 pub mod chaos;
+pub mod coordinates;
 pub mod diff;
 pub mod figures;
 pub mod findings;
@@ -17,6 +18,7 @@ pub mod font;
 pub mod isometry;
 pub mod layers;
 pub mod layout;
+pub mod learning_rate;
 pub mod markdown;
 pub mod text;
 pub mod weight_space;

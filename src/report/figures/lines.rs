@@ -121,9 +121,10 @@ impl LineFigure {
             .y_desc(self.y_desc.as_str())
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .x_labels(if self.x.log { 10 } else { 6 })
+            .x_labels(6)
             .y_labels(if self.y.log { 12 } else { 6 })
-            .x_max_light_lines(if self.x.log { 10 } else { 0 })
+            // A log axis's light lines crowd into grey bands once a range spans decades.
+            .x_max_light_lines(0)
             .y_max_light_lines(if self.y.log { 10 } else { 0 })
             .label_style(text_style(TICK_SIZE))
             .axis_desc_style(text_style(AXIS_DESC_SIZE))

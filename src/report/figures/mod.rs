@@ -112,6 +112,12 @@ pub const PALETTE: [RGBColor; 12] = [
 /// The most series one panel shows; more initializers are split over several figures.
 pub const MAX_SERIES: usize = PALETTE.len();
 
+/// `c` a third of the way to white: a predicted or initial curve beside its measured one.
+pub fn lighter(c: RGBColor) -> RGBColor {
+    let mix = |v: u8| ((u16::from(v) + 2 * 255) / 3) as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
 pub fn series_color(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
