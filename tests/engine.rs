@@ -144,6 +144,16 @@ fn cohorts_match_the_reference_in_f64() {
            optimizer = [{ name = "sgd", lr = 0.1 }]
            initializer = ["lecun_normal", "fixup"]
            epochs = 8"#,
+        // Narrow ReLU layers: some rows switch every unit off, so the next layer sees z = 0
+        // exactly, where the two paths must agree that relu'(0) = 0.
+        r#"dataset = [{ name = "blobs", n = 45 }]
+           activation = ["relu"]
+           depth = [2]
+           width = [3]
+           batch_size = 16
+           optimizer = [{ name = "sgd", lr = 0.1 }]
+           initializer = ["he_normal"]
+           epochs = 8"#,
         // The ntk and mup parametrizations off their base width (m = 2 and 3/2), against
         // their multiplier form. Adam's ε is made negligible: the two forms' gradients differ
         // in size, so a real ε weighs differently in each.

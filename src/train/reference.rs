@@ -25,7 +25,9 @@ use super::member::Member;
 use super::optim::{OptState, Optimizer};
 use super::schedule;
 use crate::data::Split;
-use crate::model::{Loss, Norm, OutputActivation, Parametrization, Role, LAYER_NORM_EPS};
+use crate::model::{
+    Activation, Loss, Norm, OutputActivation, Parametrization, Role, LAYER_NORM_EPS,
+};
 
 /// Train loss and accuracy after each epoch (index 0 = at initialization), up to and
 /// including the first non-finite loss.
@@ -81,10 +83,10 @@ pub fn train(
                     stream.clone()
                 }
                 Role::Hidden => {
-                    stream = arch.activation.forward(&z)?;
+                    stream = activate(arch.activation, &z)?;
                     stream.clone()
                 }
-                Role::BranchIn => arch.activation.forward(&z)?,
+                Role::BranchIn => activate(arch.activation, &z)?,
             };
         }
         Ok(h)
@@ -131,6 +133,16 @@ pub fn train(
         history.push(measure()?);
     }
     Ok(history)
+}
+
+/// φ(z) for autograd. ReLU is written z·[z > 0], whose derivative at 0 is 0, PyTorch's and
+/// the engine's convention: candle's `relu` differentiates to 1 there, and a row whose units in
+/// the layer below are all off reaches z = 0 exactly (with zero biases).
+fn activate(a: Activation, z: &Tensor) -> Result<Tensor> {
+    match a {
+        Activation::Relu => z.mul(&z.gt(0.0)?.to_dtype(z.dtype())?),
+        _ => a.forward(z),
+    }
 }
 
 /// Per weight layer the forward multiplier on h·w, and per parameter tensor (w₀, b₀, w₁, …)
