@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::memory;
 use crate::plan::shard::{self, Shard};
 use crate::plan::{Chunk, Plan};
-use crate::record::{self, canonical, lock::Lock, resume, Finished, Manifest, Recorder, Rendered};
+use crate::record::{self, canonical, resume, Finished, Manifest, Recorder, Rendered};
 use crate::report::workbook::{self, Book};
 use crate::train::{self, cohort, jacobian, Outcome};
 
@@ -79,8 +79,7 @@ pub fn run(plan: &Plan, spec_file: Option<&Path>, opts: &Options) -> Result<Repo
     if opts.fresh {
         record::clear_dir(&dir)?;
     }
-    let old = record::prepare_dir(&dir, &manifest)?;
-    let _lock = Lock::acquire(&dir)?;
+    let (_lock, old) = record::open_dir(&dir, &manifest)?;
     if let Some(old) = old {
         manifest.started = old.started;
     }

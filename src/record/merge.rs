@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::canonical::{files, summarize_list, Rows, FILES};
-use super::lock::Lock;
-use super::{prepare_dir, schema, Manifest};
+use super::{open_dir, schema, Manifest};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::spec::Spec;
@@ -86,8 +85,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<(PathBuf, Plan)> {
         .unwrap_or_default();
     manifest.finished = manifests.iter().filter_map(|m| m.finished.clone()).max();
     manifest.state = "complete".to_string();
-    prepare_dir(&dir, &manifest)?;
-    let _lock = Lock::acquire(&dir)?;
+    let (_lock, _) = open_dir(&dir, &manifest)?;
     trials.write(&dir.join(FILES[0]))?;
     for (rows, f) in rest.iter().zip(&rest_files) {
         rows.write(&dir.join(f))?;

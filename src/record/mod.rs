@@ -69,16 +69,27 @@ fn changed_data(old: &Manifest, new: &Manifest) -> Option<String> {
     })
 }
 
-/// Makes `dir` ready for a run described by `manifest` and returns the manifest already there,
-/// if any. A folder holding results of another spec (or another shard) is refused rather than
-/// overwritten; one holding this spec's results is resumed.
-pub fn prepare_dir(dir: &Path, manifest: &Manifest) -> Result<Option<Manifest>> {
+/// Takes `dir` for a run or merge described by `manifest`: creates it, takes its lock, and only
+/// then judges what it holds ([`prepare_dir`]), so that no other starter can be between
+/// creating its files and writing its manifest while this one looks. Returns the lock and the
+/// manifest already there, if any.
+pub fn open_dir(dir: &Path, manifest: &Manifest) -> Result<(lock::Lock, Option<Manifest>)> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::Input(format!(
             "{}: the results path exists and is not a folder",
             dir.display()
         )));
     }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let lock = lock::Lock::acquire(dir)?;
+    let old = prepare_dir(dir, manifest)?;
+    Ok((lock, old))
+}
+
+/// Judges a folder [`open_dir`] holds the lock of, for a run described by `manifest`, and
+/// returns the manifest already there, if any. A folder holding results of another spec (or another shard) is refused rather than
+/// overwritten; one holding this spec's results is resumed.
+fn prepare_dir(dir: &Path, manifest: &Manifest) -> Result<Option<Manifest>> {
     let path = dir.join("manifest.json");
     if path.exists() {
         let old = Manifest::read(&path)?;
@@ -105,21 +116,18 @@ pub fn prepare_dir(dir: &Path, manifest: &Manifest) -> Result<Option<Manifest>> 
         }
         return Ok(Some(old));
     }
-    if dir.is_dir() {
-        let foreign = std::fs::read_dir(dir)
-            .map_err(|e| Error::io(dir, e))?
-            .filter_map(|e| e.ok())
-            .any(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                name != lock::NAME && !name.ends_with(".tmp")
-            });
-        if foreign {
-            return Err(Error::Input(format!(
-                "{}: the folder is not empty and holds no initbench manifest; choose another --out",
-                dir.display()
-            )));
-        }
+    let foreign = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name != lock::NAME && !name.ends_with(".tmp")
+        });
+    if foreign {
+        return Err(Error::Input(format!(
+            "{}: the folder is not empty and holds no initbench manifest; choose another --out",
+            dir.display()
+        )));
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     Ok(None)
 }
