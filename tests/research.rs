@@ -9,6 +9,7 @@ mod common;
 use std::collections::HashMap;
 
 use common::{assert_same_bytes_every_way, csv, Scratch};
+use initbench::analyze::coordinates::slope;
 use initbench::stats::{fisher_exact, mann_whitney};
 
 /// Rows as maps from column name to value.
@@ -300,31 +301,24 @@ target = { train_acc = 0.9 }
             )
         })
         .collect();
-    // (parametrization, replicate) → (ln width, ln sd₁ − ln sd₀) for the middle layer.
-    let mut sd: HashMap<(String, String, String, u64), f64> = HashMap::new();
+    // (parametrization, replicate, epoch, width) → the middle layer's activation sd.
+    let mut sd: HashMap<(String, String, String, u32), f64> = HashMap::new();
     for r in rows_of(&s.read("results/cc/layers.csv")) {
         if r["layer"] != "1" {
             continue;
         }
         let (w, p, rep) = of[r["trial_id"].as_str()];
         let v: f64 = r["act_std"].parse().unwrap();
-        sd.insert((p.into(), rep.into(), r["epoch"].clone(), w as u64), v);
+        sd.insert((p.into(), rep.into(), r["epoch"].clone(), w as u32), v);
     }
     let slopes = |p: &str| -> Vec<f64> {
         (0..4)
             .map(|rep| {
-                let pts: Vec<(f64, f64)> = [64u64, 256, 1024]
-                    .iter()
-                    .map(|&w| {
-                        let at = |e: &str| sd[&(p.to_string(), rep.to_string(), e.to_string(), w)];
-                        ((w as f64).ln(), (at("1") / at("0")).ln())
-                    })
-                    .collect();
-                let mx = pts.iter().map(|p| p.0).sum::<f64>() / 3.0;
-                let my = pts.iter().map(|p| p.1).sum::<f64>() / 3.0;
-                let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-                let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-                sxy / sxx
+                let ratios = [64u32, 256, 1024].map(|w| {
+                    let at = |e: &str| sd[&(p.to_string(), rep.to_string(), e.to_string(), w)];
+                    (w, at("1") / at("0"))
+                });
+                slope(ratios.into_iter()).unwrap()
             })
             .collect()
     };

@@ -58,37 +58,34 @@ fn parts_of(s: &Setting) -> Vec<String> {
     ]
 }
 
-fn label_of(s: &Setting) -> String {
-    parts_of(s).join(" · ")
-}
-
-/// The labels cut to the parts that differ between groups (all of it for a single group).
-fn shorten(labels: &mut [String]) {
-    let parts: Vec<Vec<String>> = labels
-        .iter()
-        .map(|l| l.split(" · ").map(str::to_string).collect())
+/// Each group's parts cut to those that differ between groups (all of them for a single
+/// group), joined into a caption.
+fn captions(parts: &[Vec<String>]) -> Vec<String> {
+    let differs = |j: usize| parts.len() < 2 || parts.iter().any(|p| p[j] != parts[0][j]);
+    let keep: Vec<usize> = (0..parts.first().map_or(0, Vec::len))
+        .filter(|&j| differs(j))
         .collect();
-    if parts.len() < 2 {
-        return;
-    }
-    let differs = |j: usize| parts.iter().any(|p| p.get(j) != parts[0].get(j));
-    let keep: Vec<usize> = (0..parts[0].len()).filter(|&j| differs(j)).collect();
-    for (label, p) in labels.iter_mut().zip(&parts) {
-        *label = keep
-            .iter()
-            .map(|&j| p[j].as_str())
-            .collect::<Vec<_>>()
-            .join(" · ");
-    }
+    parts
+        .iter()
+        .map(|p| {
+            keep.iter()
+                .map(|&j| p[j].as_str())
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+        .collect()
 }
 
 /// The check, when some group has [`MIN_WIDTHS`] widths and an epoch after 0 was recorded.
 pub fn analyze(trial: &HashMap<u64, &Setting>, rows: &[LayerRow]) -> Option<Coordinates> {
     let epoch = rows.iter().map(|r| r.epoch).filter(|&e| e > 0).min()?;
-    // group → layer → width → (values at 0, values at `epoch`), groups in plan order.
+    // Per group (in plan order): layer → width → (values at 0, values at `epoch`). A trial's
+    // group is worked out at its first row.
     type Values = (Vec<f64>, Vec<f64>);
-    let mut order: Vec<String> = Vec::new();
-    let mut acc: HashMap<String, BTreeMap<usize, BTreeMap<u32, Values>>> = HashMap::new();
+    let mut parts: Vec<Vec<String>> = Vec::new();
+    let mut acc: Vec<BTreeMap<usize, BTreeMap<u32, Values>>> = Vec::new();
+    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut group_of: HashMap<u64, usize> = HashMap::new();
     for r in rows.iter().filter(|r| r.epoch == 0 || r.epoch == epoch) {
         let (Some(s), Some(v)) = (trial.get(&r.trial_id), r.act_std) else {
             continue;
@@ -96,13 +93,15 @@ pub fn analyze(trial: &HashMap<u64, &Setting>, rows: &[LayerRow]) -> Option<Coor
         if !v.is_finite() {
             continue;
         }
-        let key = label_of(s);
-        if !acc.contains_key(&key) {
-            order.push(key.clone());
-        }
-        let slot = acc
-            .entry(key)
-            .or_default()
+        let g = *group_of.entry(r.trial_id).or_insert_with(|| {
+            let key = parts_of(s);
+            *index.entry(key.clone()).or_insert_with(|| {
+                parts.push(key);
+                acc.push(BTreeMap::new());
+                acc.len() - 1
+            })
+        });
+        let slot = acc[g]
             .entry(r.layer)
             .or_default()
             .entry(s.width)
@@ -113,15 +112,15 @@ pub fn analyze(trial: &HashMap<u64, &Setting>, rows: &[LayerRow]) -> Option<Coor
         }
     }
     let mean = |v: &[f64]| crate::stats::mean(v).unwrap_or(f64::NAN);
-    let mut groups: Vec<CoordGroup> = order
-        .into_iter()
-        .filter_map(|label| {
-            let layers = &acc[&label];
-            let widths = layers.values().map(BTreeMap::len).max().unwrap_or(0);
-            if widths < MIN_WIDTHS {
-                return None;
-            }
-            let layers = layers
+    let kept: Vec<usize> = (0..acc.len())
+        .filter(|&g| acc[g].values().map(BTreeMap::len).max().unwrap_or(0) >= MIN_WIDTHS)
+        .collect();
+    let kept_parts: Vec<Vec<String>> = kept.iter().map(|&g| parts[g].clone()).collect();
+    let groups: Vec<CoordGroup> = kept
+        .iter()
+        .zip(captions(&kept_parts))
+        .map(|(&g, label)| {
+            let layers = acc[g]
                 .iter()
                 .map(|(&layer, by_width)| {
                     let points: Vec<(u32, f64, f64)> = by_width
@@ -137,14 +136,9 @@ pub fn analyze(trial: &HashMap<u64, &Setting>, rows: &[LayerRow]) -> Option<Coor
                     }
                 })
                 .collect();
-            Some(CoordGroup { label, layers })
+            CoordGroup { label, layers }
         })
         .collect();
-    let mut labels: Vec<String> = groups.iter().map(|g| g.label.clone()).collect();
-    shorten(&mut labels);
-    for (g, l) in groups.iter_mut().zip(labels) {
-        g.label = l;
-    }
     (!groups.is_empty()).then_some(Coordinates { epoch, groups })
 }
 

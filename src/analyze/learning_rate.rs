@@ -269,7 +269,6 @@ fn bootstrap(
         }
         values.push(stat(&bests));
     }
-    values.sort_by(f64::total_cmp);
     Some((
         stats::quantile(&values, 0.025)?,
         stats::quantile(&values, 0.975)?,

@@ -157,17 +157,16 @@ fn multiplier_form(setup: &Setup) -> (Vec<f64>, Vec<f64>) {
         Parametrization::Ntk => mult[1..].iter_mut().for_each(|x| *x = 1.0 / m.sqrt()),
         Parametrization::Mup => {
             mult[layers - 1] = 1.0 / m;
-            let adam = matches!(setup.optimizer, Optimizer::Adam { .. });
+            let adam = setup.optimizer.adaptive();
             for l in 0..layers {
                 let (input, output) = (l == 0, l + 1 == layers);
-                // One growing dimension: the input weights, the output weights, every hidden
-                // bias. Two: the hidden weights. None: the output bias.
-                let weight_growing = if input || output { 1 } else { 2 };
-                lr[2 * l] = match (weight_growing, adam) {
-                    (1, false) => m,
-                    (1, true) => 1.0,
-                    (_, false) => 1.0,
-                    (_, true) => 1.0 / m,
+                // One growing dimension ("vector-like"): the input weights, the output weights,
+                // every hidden bias. Two: the hidden weights. None: the output bias.
+                let vector_like = input || output;
+                lr[2 * l] = match (vector_like, adam) {
+                    (true, false) => m,
+                    (false, true) => 1.0 / m,
+                    _ => 1.0,
                 };
                 lr[2 * l + 1] = if output || adam { 1.0 } else { m };
             }
