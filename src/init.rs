@@ -3,7 +3,8 @@
 //! Keras names follow Keras 3, `keras/src/initializers/{constant_initializers,
 //! random_initializers}.py`; PyTorch names follow `torch/nn/init.py` and `nn.Linear.
 //! reset_parameters` in `torch/nn/modules/linear.py`; `lsuv` follows Mishkin & Matas (2015),
-//! `zer_o` Zhao, Schäfer & Anandkumar (2022) and `idinit` Pan et al. (2025).
+//! `zer_o` Zhao, Schäfer & Anandkumar (2022), `idinit` Pan et al. (2025), `gradinit` Zhu et
+//! al. (2021) and `metainit` Dauphin & Schoenholz (2019).
 //! Nothing is sampled by a framework: all draws come from [`crate::rng`], so a trial's weights
 //! depend only on its seed. Values are f64 so tests can check orthogonality to 1e-10; callers
 //! cast to f32.
@@ -120,6 +121,26 @@ pub enum Initializer {
     /// identity, the starting point of SkipInit (De & Smith 2020) and ReZero (Bachlechner et
     /// al. 2020). [`residual_roles`] zeroes the branches.
     ZeroBranch,
+    /// GradInit (Zhu et al. 2021): `base`'s draw, each tensor then scaled by a factor learned
+    /// so that the optimizer's first step lowers the loss most while the gradient norm stays
+    /// under `gamma` ([`crate::train::learned`]).
+    GradInit {
+        base: Box<Initializer>,
+        iters: u32,
+        lr: f64,
+        gamma: f64,
+        min_scale: f64,
+        batch: u32,
+    },
+    /// MetaInit (Dauphin & Schoenholz 2019): `base`'s draw, each weight matrix's norm then
+    /// tuned by sign descent on the gradient quotient ([`crate::train::learned`]).
+    MetaInit {
+        base: Box<Initializer>,
+        steps: u32,
+        lr: f64,
+        momentum: f64,
+        batch: u32,
+    },
 }
 
 impl Initializer {
@@ -135,7 +156,11 @@ impl Initializer {
         rng: &mut Rng,
     ) -> Vec<f64> {
         let (rows, cols) = layout.shape(fan_in, fan_out);
-        let gain = if self.is_data_dependent() { 1.0 } else { gain };
+        let gain = if matches!(self, Initializer::Lsuv { .. }) {
+            1.0
+        } else {
+            gain
+        };
         let mut w = match self.kind(fan_in, fan_out) {
             Kind::Iid(law) => (0..rows * cols).map(|_| law.draw(rng)).collect(),
             Kind::Orthogonal => orthogonal::orthogonal(rows, cols, rng),
@@ -164,7 +189,9 @@ impl Initializer {
             | Initializer::ZerO
             | Initializer::IdInit { .. }
             | Initializer::Fixup
-            | Initializer::ZeroBranch => Err(format!(
+            | Initializer::ZeroBranch
+            | Initializer::GradInit { .. }
+            | Initializer::MetaInit { .. } => Err(format!(
                 "initializer `{}` is defined only for weight matrices and cannot initialize a \
                  bias; use zeros, a constant or an i.i.d. initializer for biases",
                 self.name()
@@ -205,7 +232,7 @@ impl Initializer {
     /// 2017: orthogonal weights at criticality give dynamical isometry); 1 for every other
     /// initializer. The gain multiplies weights and biases on top, so gain 1 is critical.
     pub fn critical_scale(&self, act: Activation, bias: &Initializer) -> Result<f64, String> {
-        if *self != Initializer::CriticalOrthogonal {
+        if *self.base() != Initializer::CriticalOrthogonal {
             return Ok(1.0);
         }
         let b = bias.bias_variance().ok_or_else(|| {
@@ -229,13 +256,26 @@ impl Initializer {
     /// True for the initializers defined by a layer's place in a residual network (fixup,
     /// zero_branch): a spec without `residual = true` is refused, and so is `initbench sample`.
     pub fn needs_residual(&self) -> bool {
-        matches!(self, Initializer::Fixup | Initializer::ZeroBranch)
+        matches!(self.base(), Initializer::Fixup | Initializer::ZeroBranch)
     }
 
-    /// True for lsuv: it needs a data batch, so the trainer samples its orthogonal start with
-    /// [`Initializer::sample`] and then calls [`lsuv`].
+    /// True for lsuv, gradinit and metainit: they need data, so the trainer samples their
+    /// start with [`Initializer::sample`] (lsuv's orthogonal matrices, the others' base) and
+    /// then runs [`lsuv`] or [`crate::train::learned::fit`].
     pub fn is_data_dependent(&self) -> bool {
-        matches!(self, Initializer::Lsuv { .. })
+        matches!(
+            self,
+            Initializer::Lsuv { .. } | Initializer::GradInit { .. } | Initializer::MetaInit { .. }
+        )
+    }
+
+    /// The initializer whose draw this one starts from: gradinit's and metainit's `base`, and
+    /// every other initializer itself.
+    pub fn base(&self) -> &Initializer {
+        match self {
+            Initializer::GradInit { base, .. } | Initializer::MetaInit { base, .. } => base,
+            _ => self,
+        }
     }
 }
 
@@ -248,7 +288,7 @@ impl Initializer {
 /// parameters here; the biases are the spec's `bias_initializer` (zeros by default, as in
 /// Fixup). zero_branch zeroes each branch's last layer.
 pub fn residual_roles(init: &Initializer, arch: &Architecture, weights: &mut [Vec<f64>]) {
-    let zero_head = match init {
+    let zero_head = match init.base() {
         Initializer::Fixup => true,
         Initializer::ZeroBranch => false,
         _ => return,

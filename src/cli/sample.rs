@@ -48,8 +48,12 @@ pub(super) fn sample(args: &SampleArgs) -> Result<()> {
     let init = Initializer::parse(p).map_err(Error::Input)?;
     if init.is_data_dependent() {
         return Err(Error::Input(format!(
-            "`{}` depends on data; `sample` prints its data-free start (orthogonal) only through `orthogonal`",
-            init.label()
+            "`{}` depends on data; `sample` prints its data-free start only through `{}`",
+            init.label(),
+            match init.base() {
+                Initializer::Lsuv { .. } => "orthogonal".to_string(),
+                base => base.label(),
+            }
         )));
     }
     if init == Initializer::CriticalOrthogonal {

@@ -16,6 +16,19 @@ const SPARSE_STD: f64 = 0.01;
 const LSUV_TOL: f64 = 0.1;
 const LSUV_MAX_ITER: u32 = 10;
 const IDINIT_TAU: f64 = 1.0;
+// GradInit: the authors' CIFAR script (launch/run_gradinit.sh) runs 390 iterations, τ = 1e-2,
+// γ = 1, min_scale 0.01 on batches of 128; initbench runs fewer, smaller iterations by default
+// because an MLP study samples hundreds of networks.
+const LEARNED_BASE: &str = "he_normal";
+const GRADINIT_ITERS: u32 = 100;
+const GRADINIT_LR: f64 = 0.01;
+const GRADINIT_GAMMA: f64 = 1.0;
+const GRADINIT_MIN_SCALE: f64 = 0.01;
+const LEARNED_BATCH: u32 = 64;
+// MetaInit: Algorithm 1's lr = 0.1, momentum = 0.9; fewer steps than its 500 by default.
+const METAINIT_STEPS: u32 = 100;
+const METAINIT_LR: f64 = 0.1;
+const METAINIT_MOMENTUM: f64 = 0.9;
 
 /// Every name with its parameters and defaults, for `initbench list` and unknown-name errors.
 pub const CATALOGUE: &[Entry] = &[
@@ -138,6 +151,16 @@ pub const CATALOGUE: &[Entry] = &[
         params: "",
         about: "residual networks: he_normal, each branch's last layer zero so every block starts as the identity (SkipInit, ReZero's start)",
     },
+    Entry {
+        name: "gradinit",
+        params: "base=he_normal, iters=100, lr=0.01, gamma=1, min_scale=0.01, batch=64",
+        about: "base's draw, one scale per tensor learned so the optimizer's first step lowers the loss with ‖g‖ ≤ gamma (GradInit; Zhu et al. 2021)",
+    },
+    Entry {
+        name: "metainit",
+        params: "base=he_normal, steps=100, lr=0.1, momentum=0.9, batch=64",
+        about: "base's draw, each weight matrix's norm tuned by sign descent on the gradient quotient (MetaInit; Dauphin & Schoenholz 2019)",
+    },
 ];
 
 fn positive(p: &mut Params, key: &'static str, default: f64) -> Result<f64, String> {
@@ -146,6 +169,20 @@ fn positive(p: &mut Params, key: &'static str, default: f64) -> Result<f64, Stri
         return Err(p.error(format!("{key} must be positive, got {x}")));
     }
     Ok(x)
+}
+
+/// A learned initializer's `base`: the name of an initializer that draws without data, with
+/// its default parameters.
+fn base(p: &mut Params) -> Result<Box<Initializer>, String> {
+    let name = p.string("base", LEARNED_BASE)?;
+    let base = Initializer::parse(Params::new("initializer", name.as_str()))
+        .map_err(|e| p.error(format!("base: {e}")))?;
+    if base.is_data_dependent() {
+        return Err(p.error(format!(
+            "base: `{name}` depends on data itself; name an initializer that draws without it"
+        )));
+    }
+    Ok(Box::new(base))
 }
 
 fn nonlinearity(p: &mut Params, default: &str) -> Result<Nonlinearity, String> {
@@ -266,6 +303,21 @@ impl Initializer {
             "idinit" => I::IdInit {
                 tau: positive(&mut p, "tau", IDINIT_TAU)?,
             },
+            "gradinit" => I::GradInit {
+                base: base(&mut p)?,
+                iters: p.int("iters", GRADINIT_ITERS as u64, 1)? as u32,
+                lr: positive(&mut p, "lr", GRADINIT_LR)?,
+                gamma: positive(&mut p, "gamma", GRADINIT_GAMMA)?,
+                min_scale: positive(&mut p, "min_scale", GRADINIT_MIN_SCALE)?,
+                batch: p.int("batch", LEARNED_BATCH as u64, 1)? as u32,
+            },
+            "metainit" => I::MetaInit {
+                base: base(&mut p)?,
+                steps: p.int("steps", METAINIT_STEPS as u64, 1)? as u32,
+                lr: positive(&mut p, "lr", METAINIT_LR)?,
+                momentum: p.num("momentum", METAINIT_MOMENTUM)?,
+                batch: p.int("batch", LEARNED_BATCH as u64, 1)? as u32,
+            },
             _ => return Err(p.unknown(CATALOGUE)),
         };
         p.finish()?;
@@ -303,6 +355,8 @@ impl Initializer {
             I::IdInit { .. } => "idinit",
             I::Fixup => "fixup",
             I::ZeroBranch => "zero_branch",
+            I::GradInit { .. } => "gradinit",
+            I::MetaInit { .. } => "metainit",
         }
     }
 
@@ -356,6 +410,34 @@ impl Initializer {
                 num_param("max_iter", *max_iter as f64, LSUV_MAX_ITER as f64),
             ],
             I::IdInit { tau } => vec![num_param("tau", *tau, IDINIT_TAU)],
+            I::GradInit {
+                base,
+                iters,
+                lr,
+                gamma,
+                min_scale,
+                batch,
+            } => vec![
+                str_param("base", &base.label(), LEARNED_BASE),
+                num_param("iters", *iters as f64, GRADINIT_ITERS as f64),
+                num_param("lr", *lr, GRADINIT_LR),
+                num_param("gamma", *gamma, GRADINIT_GAMMA),
+                num_param("min_scale", *min_scale, GRADINIT_MIN_SCALE),
+                num_param("batch", *batch as f64, LEARNED_BATCH as f64),
+            ],
+            I::MetaInit {
+                base,
+                steps,
+                lr,
+                momentum,
+                batch,
+            } => vec![
+                str_param("base", &base.label(), LEARNED_BASE),
+                num_param("steps", *steps as f64, METAINIT_STEPS as f64),
+                num_param("lr", *lr, METAINIT_LR),
+                num_param("momentum", *momentum, METAINIT_MOMENTUM),
+                num_param("batch", *batch as f64, LEARNED_BATCH as f64),
+            ],
             _ => Vec::new(),
         };
         params::label(self.name(), &ps)

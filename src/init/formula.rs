@@ -158,6 +158,9 @@ impl Initializer {
                 mean: 0.0,
                 sd: (2.0 / fan_in as f64).sqrt(),
             }),
+            I::GradInit { ref base, .. } | I::MetaInit { ref base, .. } => {
+                base.kind(fan_in, fan_out)
+            }
         }
     }
     /// Weight variance × fan_in for a fan-in variance-scaling initializer (Keras

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::model::{Architecture, Parametrization, Scaling};
 use crate::rng;
 use crate::spec::Spec;
-use crate::train::{InitChoice, Member, Setup};
+use crate::train::{learned, InitChoice, Member, Setup};
 
 /// One network to train.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,6 +89,8 @@ const INIT: u64 = 1;
 const GENERATE: u64 = 2;
 const SPLIT: u64 = 3;
 const ORDER: u64 = 4;
+/// Under a trial's initialization seed: the batches GradInit and MetaInit learn from.
+const LEARNED: u64 = 5;
 
 impl Plan {
     /// Loads and checks every data set, then expands the grid. Fails (as bad input) before
@@ -307,7 +309,7 @@ impl Plan {
     }
 
     /// A trial's initial network. `split` is its cohort's data (LSUV looks at the first
-    /// minibatch's worth of training rows).
+    /// minibatch's worth of training rows, GradInit and MetaInit at seeded batches of them).
     pub fn member(&self, t: &Trial, split: &Split) -> Result<Member> {
         let arch = self.architecture(t);
         let train = &split.train;
@@ -327,7 +329,15 @@ impl Plan {
             scale: self.scales[t.initializer][t.activation],
         };
         let mut member = Member::sample(&arch, choice, &batch).map_err(Error::Input)?;
-        // After LSUV, whose unit-variance layers are the standard parametrization's.
+        learned::fit(
+            choice.weights,
+            &arch,
+            &mut member,
+            train,
+            self.spec.optimizers[t.optimizer],
+            rng::derive(choice.seed, LEARNED),
+        )?;
+        // After LSUV, GradInit and MetaInit, whose layers are the standard parametrization's.
         let scaling = self.scaling(t);
         let layers = arch.layers();
         for (l, w) in member.weights.iter_mut().enumerate() {

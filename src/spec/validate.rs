@@ -260,7 +260,10 @@ fn residual(
             ),
         ));
     }
-    if let Some(i) = initializers.iter().find(|i| i.is_data_dependent()) {
+    if let Some(i) = initializers
+        .iter()
+        .find(|i| matches!(i, Initializer::Lsuv { .. }))
+    {
         return Err(at(
             init_span(),
             format!(

@@ -1,11 +1,13 @@
 //! Training: cohorts of networks as one tensor program, the per-trial reference, optimizers,
 //! and the rules that turn a run into an outcome.
 
+pub mod autograd;
 pub mod cohort;
 pub mod dense;
 pub mod diagnostics;
 pub mod fused;
 pub mod jacobian;
+pub mod learned;
 pub mod member;
 pub mod network;
 pub mod ops;

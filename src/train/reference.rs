@@ -18,16 +18,15 @@
 //! output bias unchanged.
 
 use candle_core::{DType, Device, Result, Tensor, Var};
-use candle_nn::{loss, ops, Optimizer as _};
+use candle_nn::Optimizer as _;
 
+use super::autograd;
 use super::cohort::Setup;
 use super::member::Member;
 use super::optim::{OptState, Optimizer};
 use super::schedule;
 use crate::data::Split;
-use crate::model::{
-    Activation, Loss, Norm, OutputActivation, Parametrization, Role, LAYER_NORM_EPS,
-};
+use crate::model::Parametrization;
 
 /// Train loss and accuracy after each epoch (index 0 = at initialization), up to and
 /// including the first non-finite loss.
@@ -55,55 +54,9 @@ pub fn train(
         vars.push(Var::from_tensor(&w.to_dtype(dtype)?)?);
         vars.push(Var::from_tensor(&b.to_dtype(dtype)?)?);
     }
-    let logits = |x: &Tensor| -> Result<Tensor> {
-        // Layer normalization over the width written out in candle ops, for autograd.
-        let layer_norm = |x: &Tensor| -> Result<Tensor> {
-            let centred = x.broadcast_sub(&x.mean_keepdim(1)?)?;
-            let sd = (centred.sqr()?.mean_keepdim(1)? + LAYER_NORM_EPS)?.sqrt()?;
-            centred.broadcast_div(&sd)
-        };
-        let norm = arch.residual.map_or(Norm::None, |r| r.norm);
-        let mut h = x.clone();
-        let mut stream = h.clone();
-        for l in 0..arch.layers() {
-            let pre = norm == Norm::Pre && matches!(arch.role(l), Role::BranchIn | Role::Output);
-            if pre {
-                h = layer_norm(&h)?;
-            }
-            let z = (h.matmul(vars[2 * l].as_tensor())? * mult[l])?
-                .broadcast_add(vars[2 * l + 1].as_tensor())?;
-            h = match arch.role(l) {
-                Role::Output => z,
-                Role::BranchOut => {
-                    let scale = arch.residual.map_or(1.0, |r| r.scale);
-                    stream = (&stream + (z * scale)?)?;
-                    if norm == Norm::Post {
-                        stream = layer_norm(&stream)?;
-                    }
-                    stream.clone()
-                }
-                Role::Hidden => {
-                    stream = activate(arch.activation, &z)?;
-                    stream.clone()
-                }
-                Role::BranchIn => activate(arch.activation, &z)?,
-            };
-        }
-        Ok(h)
-    };
-    // candle-nn's own definitions of each loss.
-    let loss_of = |z: &Tensor, t: &Tensor, y: &Tensor| -> Result<Tensor> {
-        match (head.activation, head.loss) {
-            (OutputActivation::Linear, Loss::Mse) => loss::mse(z, t),
-            (OutputActivation::Sigmoid, Loss::Mse) => loss::mse(&ops::sigmoid(z)?, t),
-            (OutputActivation::Softmax, Loss::Mse) => loss::mse(&ops::softmax(z, 1)?, t),
-            (OutputActivation::Sigmoid, Loss::CrossEntropy) => {
-                loss::binary_cross_entropy_with_logit(z, t)
-            }
-            (OutputActivation::Softmax, Loss::CrossEntropy) => loss::cross_entropy(z, y),
-            (OutputActivation::Linear, Loss::CrossEntropy) => unreachable!("rejected by Head::new"),
-        }
-    };
+    let params = || -> Vec<Tensor> { vars.iter().map(|v| v.as_tensor().clone()).collect() };
+    let logits = |x: &Tensor| autograd::logits(arch, &params(), &mult, x);
+    let loss_of = |z: &Tensor, t: &Tensor, y: &Tensor| autograd::loss(head, z, t, y);
     let measure = || -> Result<(f64, f64)> {
         let z = logits(&x)?;
         let l: f64 = loss_of(&z, &t, &labels)?
@@ -133,16 +86,6 @@ pub fn train(
         history.push(measure()?);
     }
     Ok(history)
-}
-
-/// φ(z) for autograd. ReLU is written z·[z > 0], whose derivative at 0 is 0, PyTorch's and
-/// the engine's convention: candle's `relu` differentiates to 1 there, and a row whose units in
-/// the layer below are all off reaches z = 0 exactly (with zero biases).
-fn activate(a: Activation, z: &Tensor) -> Result<Tensor> {
-    match a {
-        Activation::Relu => z.mul(&z.gt(0.0)?.to_dtype(z.dtype())?),
-        _ => a.forward(z),
-    }
 }
 
 /// Per weight layer the forward multiplier on h·w, and per parameter tensor (w₀, b₀, w₁, …)

@@ -15,6 +15,8 @@ fn bias_rules() {
         "idinit",
         "fixup",
         "zero_branch",
+        "gradinit",
+        "metainit",
     ];
     for name in matrix_only {
         let i = init(name, &[]);
@@ -26,7 +28,8 @@ fn bias_rules() {
         let i = init(e.name, &[]);
         let bias_ok = !matrix_only.contains(&e.name);
         assert_eq!(i.check_bias().is_ok(), bias_ok, "{}", e.name);
-        assert_eq!(i.is_data_dependent(), e.name == "lsuv");
+        let learned = ["lsuv", "gradinit", "metainit"];
+        assert_eq!(i.is_data_dependent(), learned.contains(&e.name));
     }
 }
 
@@ -103,6 +106,22 @@ fn parse_rejects_unknown_names_and_impossible_values() {
             vec!["max_iter", "≥ 1"],
         ),
         (
+            "gradinit",
+            vec![("base", s("lsuv"))],
+            vec!["base", "lsuv", "depends on data"],
+        ),
+        (
+            "metainit",
+            vec![("base", s("he_nromal"))],
+            vec!["base", "he_nromal", "he_normal"],
+        ),
+        (
+            "gradinit",
+            vec![("gamma", num(0.0))],
+            vec!["gamma", "positive"],
+        ),
+        ("metainit", vec![("steps", num(0.0))], vec!["steps", "≥ 1"]),
+        (
             "zeros",
             vec![("value", num(1.0))],
             vec!["unknown parameter `value`"],
@@ -169,6 +188,11 @@ fn labels_round_trip_and_defaults_are_bare_names() {
         init("xavier_normal", &[("nonlinearity", s("tanh"))]),
         init("sparse", &[("sparsity", num(0.25))]),
         init("lsuv", &[("max_iter", num(3.0)), ("tol", num(0.05))]),
+        init(
+            "gradinit",
+            &[("base", s("glorot_normal")), ("iters", num(20.0))],
+        ),
+        init("metainit", &[("lr", num(0.05)), ("batch", num(32.0))]),
     ] {
         let l = i.label();
         assert!(l.contains('('), "{l}");
