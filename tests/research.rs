@@ -1,8 +1,8 @@
 //! Reduced versions of the studies of current initialization research (issue 20): each runs
 //! the real binary on a small spec and checks the direction and rough size of the published
-//! effect with a statistical test over replicates. The full studies are
-//! `experiments/{dynamical_isometry,zero_init,residual_depth,lr_transfer}.toml`; docs/studies.md gives
-//! their results.
+//! effect with a statistical test over replicates. The full studies are `experiments/`
+//! `{dynamical_isometry,zero_init,residual_depth,lr_transfer,coord_check,learned_init}.toml`;
+//! docs/studies.md gives their results.
 
 mod common;
 
@@ -332,4 +332,69 @@ target = { train_acc = 0.9 }
     );
     let report = s.read("results/cc/report.md");
     assert!(report.contains("## Coordinate check") && report.contains("coordinate-check.png"));
+}
+
+/// Zhu et al. (2021), GradInit: learned scales make a badly scaled start train. Reduced from
+/// experiments/learned_init.toml to 10 × 32 ReLU layers and 4 replicates at gains 0.5 (the
+/// signal vanishes) and 1.5 (it explodes): every GradInit network ends below every He network
+/// in training loss (Mann–Whitney; a diverged trial counts as +∞). GradInit and MetaInit give
+/// the same bytes on any schedule.
+#[test]
+fn gradinit_trains_badly_scaled_starts_that_he_cannot() {
+    let s = Scratch::new("learned");
+    s.write(
+        "li.toml",
+        r#"
+name = "li"
+replicates = 4
+epochs = 15
+batch_size = 32
+test_fraction = 0.5
+dataset = ["digits"]
+depth = [10]
+width = [32]
+activation = ["relu"]
+optimizer = [{ name = "sgd", lr = 0.05 }]
+initializer = ["he_normal", "gradinit"]
+gain = [0.5, 1.5]
+target = { train_acc = 0.9 }
+"#,
+    );
+    s.run(&["run", "li.toml"]).ok();
+    let trials = rows_of(&s.read("results/li/trials.csv"));
+    let losses = |init: &str| -> Vec<f64> {
+        trials
+            .iter()
+            .filter(|t| t["initializer"] == init)
+            .map(|t| t["final_train_loss"].parse().unwrap_or(f64::INFINITY))
+            .collect()
+    };
+    let (learned, he) = (losses("gradinit"), losses("he_normal"));
+    let worst = learned.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let best_he = he.iter().cloned().fold(f64::INFINITY, f64::min);
+    let p = mann_whitney(&learned, &he).unwrap().p_value;
+    assert!(
+        worst < best_he && p < 0.001,
+        "GradInit {learned:?}, He {he:?}, Mann–Whitney p = {p}"
+    );
+
+    s.write(
+        "tiny.toml",
+        r#"
+name = "tiny"
+replicates = 2
+epochs = 2
+batch_size = 16
+dataset = [{ name = "blobs", n = 60 }]
+depth = [3]
+width = [8]
+activation = ["relu", "tanh"]
+optimizer = [{ name = "sgd", lr = 0.1 }, { name = "adam", lr = 0.01 }]
+initializer = [{ name = "gradinit", iters = 6, batch = 8 }, { name = "metainit", steps = 3, batch = 16 }]
+target = { train_acc = 0.9 }
+"#,
+    );
+    s.run(&["run", "tiny.toml"]).ok();
+    let text = s.read("results/tiny/trials.csv");
+    assert_same_bytes_every_way(&s, "tiny.toml", "tiny", "trials.csv", &text, 4);
 }
