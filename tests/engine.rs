@@ -144,6 +144,30 @@ fn cohorts_match_the_reference_in_f64() {
            optimizer = [{ name = "sgd", lr = 0.1 }]
            initializer = ["lecun_normal", "fixup"]
            epochs = 8"#,
+        // Trained branch multipliers: from 0 (ReZero) with every rule, and from 0.5 with
+        // Post-LN.
+        r#"dataset = [{ name = "blobs", n = 45 }]
+           activation = ["tanh", "relu"]
+           depth = [5]
+           width = [6]
+           residual = true
+           train_branch_scale = true
+           branch_scale = 0
+           batch_size = 16
+           optimizer = [{ name = "sgd", lr = 0.1 }, { name = "momentum", lr = 0.05 }, { name = "adam", lr = 0.01 }]
+           initializer = ["he_normal"]
+           epochs = 8"#,
+        r#"dataset = ["iris"]
+           activation = ["gelu"]
+           depth = [3]
+           width = [5]
+           residual = true
+           train_branch_scale = true
+           branch_scale = 0.5
+           layer_norm = "post"
+           optimizer = [{ name = "sgd", lr = 0.1 }]
+           initializer = ["lecun_normal", "fixup"]
+           epochs = 8"#,
         // Narrow ReLU layers: some rows switch every unit off, so the next layer sees z = 0
         // exactly, where the two paths must agree that relu'(0) = 0.
         r#"dataset = [{ name = "blobs", n = 45 }]

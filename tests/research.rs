@@ -148,7 +148,8 @@ target = { train_acc = 0.9 }
 /// Zhang et al. (2019), De & Smith (2020): a deep residual MLP without normalization trains
 /// from Fixup's start and from zero branches, and fails from He's, whose stream doubles its
 /// variance at every block. The residual path's results are the same bytes on any threads,
-/// cohorts, resume or shards.
+/// cohorts, resume or shards. The same He branches behind ReZero's trained multipliers
+/// (from 0) train too.
 #[test]
 fn fixup_and_zero_branches_train_deep_residual_nets_where_he_fails() {
     let s = Scratch::new("residual");
@@ -184,6 +185,34 @@ target = { train_acc = 0.9 }
         );
     }
     assert_same_bytes_every_way(&s, "rd.toml", "rd", "trials.csv", &text, 3);
+
+    // ReZero (Bachlechner et al. 2020): the same He branches behind a trained α per block
+    // that starts at 0 train where the fixed α = 1 fails.
+    s.write(
+        "rz.toml",
+        &s.read("rd.toml")
+            .replace("name = \"rd\"", "name = \"rz\"")
+            .replace(
+                "residual = true",
+                "residual = true\ntrain_branch_scale = true\nbranch_scale = 0",
+            )
+            .replace(
+                "initializer = [\"fixup\", \"zero_branch\", \"he_normal\"]",
+                "initializer = [\"he_normal\"]",
+            ),
+    );
+    s.run(&["run", "rz.toml"]).ok();
+    let rezero = successes(&rows_of(&s.read("results/rz/trials.csv")), "he_normal");
+    let p = fisher_exact([[rezero.0, rezero.1 - rezero.0], [he.0, he.1 - he.0]]).p_value;
+    assert!(
+        rezero.1 == 6 && rezero.0 >= 5 && p < 0.05,
+        "ReZero {rezero:?}, He {he:?}, Fisher p = {p}"
+    );
+    let text = s.read("results/rz/trials.csv");
+    for folder in ["b", "merged"] {
+        std::fs::remove_dir_all(s.path(folder)).unwrap();
+    }
+    assert_same_bytes_every_way(&s, "rz.toml", "rz", "trials.csv", &text, 2);
 }
 
 /// Yang et al. (2022), Tensor Programs V: the best learning rate across widths. Reduced from

@@ -97,6 +97,8 @@ pub struct Setup {
     pub early_stop: bool,
     /// The branch multiplier α when the networks are residual (`residual = true`).
     pub branch_scale: Option<f64>,
+    /// Whether each block's α is trained (starting at `branch_scale`).
+    pub train_branch_scale: bool,
     /// `pre` or `post` when the residual blocks are layer-normalized.
     pub layer_norm: Option<String>,
     /// `running` for a run that has not finished writing its rows.
@@ -118,6 +120,7 @@ impl Setup {
             target_train_loss: spec["target"]["train_loss"].as_f64(),
             early_stop: spec["early_stop"].as_bool().unwrap_or(false),
             branch_scale: spec["branch_scale"].as_f64(),
+            train_branch_scale: spec["train_branch_scale"].as_bool().unwrap_or(false),
             layer_norm: spec["layer_norm"].as_str().map(str::to_string),
             state: m.state.clone(),
         }

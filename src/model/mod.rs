@@ -28,9 +28,12 @@ pub struct Architecture {
 /// network's of the same depth.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Residual {
-    /// α, the branch multiplier: fixed, not trained.
+    /// α, the branch multiplier, or with `trained` its starting value.
     pub scale: f64,
     pub norm: Norm,
+    /// Whether each block has its own α, a parameter trained with the others (SkipInit, De &
+    /// Smith 2020; ReZero, Bachlechner et al. 2020, with α starting at 0).
+    pub trained: bool,
 }
 
 /// Where residual blocks normalize (layer normalization over the width, without a learned
@@ -153,6 +156,7 @@ mod tests {
             residual: Some(Residual {
                 scale: 1.0,
                 norm: Norm::None,
+                trained: false,
             }),
         };
         let roles: Vec<Role> = (0..arch.layers()).map(|l| arch.role(l)).collect();

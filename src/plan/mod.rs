@@ -411,6 +411,9 @@ fn common_hasher(spec: &Spec) -> Sha256 {
             )
             .as_bytes(),
         );
+        if r.trained {
+            h.update(b"train_branch_scale=true\n");
+        }
     }
     h
 }
@@ -466,6 +469,7 @@ mod tests {
             ids("residual = true\nbranch_scale = 0.5\n"),
             ids("residual = true\nlayer_norm = \"pre\"\n"),
             ids("residual = true\nlayer_norm = \"post\"\n"),
+            ids("residual = true\ntrain_branch_scale = true\n"),
         ];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
@@ -473,6 +477,7 @@ mod tests {
             }
         }
         assert_eq!(ids("residual = false\n"), all[0]);
+        assert_eq!(ids("residual = true\ntrain_branch_scale = false\n"), all[1]);
     }
 
     #[test]

@@ -103,8 +103,15 @@ fn setup(m: &Setup, analysis: &Grid) -> String {
         let _ = write!(
             s,
             "The networks are residual: after the first hidden layer, blocks of two layers add \
-             α·(φ(h·W₁ + b₁)·W₂ + b₂) to the stream h, with α = {} (a depth of 1 + 2·blocks){}. ",
-            format_number(a),
+             α·(φ(h·W₁ + b₁)·W₂ + b₂) to the stream h, with α {} (a depth of 1 + 2·blocks){}. ",
+            if m.train_branch_scale {
+                format!(
+                    "a parameter of each block, trained from {}",
+                    format_number(a)
+                )
+            } else {
+                format!("= {}", format_number(a))
+            },
             match m.layer_norm.as_deref() {
                 Some("pre") =>
                     ", each branch reading the layer-normalized stream LN(h) and the \

@@ -158,6 +158,9 @@ impl Spec {
         if let Some(r) = self.residual {
             json["residual"] = true.into();
             json["branch_scale"] = r.scale.into();
+            if r.trained {
+                json["train_branch_scale"] = true.into();
+            }
             if r.norm != Norm::None {
                 json["layer_norm"] = r.norm.name().into();
             }

@@ -27,6 +27,7 @@ pub(super) struct Raw {
     pub(super) record_jacobian: Option<bool>,
     pub(super) residual: Option<Spanned<bool>>,
     pub(super) branch_scale: Option<Spanned<f64>>,
+    pub(super) train_branch_scale: Option<Spanned<bool>>,
     pub(super) layer_norm: Option<Spanned<String>>,
     pub(super) dataset: Axis<toml::Value>,
     pub(super) initializer: Axis<toml::Value>,

@@ -143,7 +143,8 @@ fn residual_networks_are_odd_depths_with_their_initializers() {
         s.residual,
         Some(Residual {
             scale: 0.25,
-            norm: Norm::None
+            norm: Norm::None,
+            trained: false,
         })
     );
     assert!(s.to_json().get("layer_norm").is_none());
@@ -176,7 +177,23 @@ fn residual_networks_are_odd_depths_with_their_initializers() {
     let m = err("depth = [3]\nbranch_scale = 0.5\n");
     assert!(m.starts_with("t.toml:2:16: branch_scale:"), "{m}");
     let m = err("residual = true\ndepth = [3]\nbranch_scale = 0\n");
-    assert!(m.contains("t.toml:3:") && m.contains("positive"), "{m}");
+    assert!(
+        m.contains("t.toml:3:") && m.contains("positive") && m.contains("train_branch_scale"),
+        "{m}"
+    );
+    let z = parse("residual = true\ndepth = [3]\nbranch_scale = 0\ntrain_branch_scale = true\n")
+        .unwrap();
+    let r = z.residual.unwrap();
+    assert!(r.trained && r.scale == 0.0);
+    assert_eq!(z.to_json()["train_branch_scale"], true);
+    assert!(s.to_json().get("train_branch_scale").is_none());
+    let m = err("residual = true\ndepth = [3]\nbranch_scale = -1\ntrain_branch_scale = true\n");
+    assert!(m.contains("t.toml:3:") && m.contains("≥ 0"), "{m}");
+    let m = err("depth = [3]\ntrain_branch_scale = true\n");
+    assert!(
+        m.starts_with("t.toml:2:") && m.contains("train_branch_scale") && m.contains("residual"),
+        "{m}"
+    );
     let m = err("depth = [3]\ninitializer = [\"he_normal\", \"fixup\"]\n");
     assert!(
         m.starts_with("t.toml:2:") && m.contains("`fixup`") && m.contains("residual = true"),

@@ -225,6 +225,14 @@ fn residual(
                     .to_string(),
             ));
         }
+        if let Some(s) = &raw.train_branch_scale {
+            return Err(at(
+                s.span(),
+                "train_branch_scale: trains residual branches' multipliers; set \
+                 `residual = true` or remove it"
+                    .to_string(),
+            ));
+        }
         if let Some(i) = initializers.iter().find(|i| i.needs_residual()) {
             return Err(at(
                 init_span(),
@@ -237,14 +245,25 @@ fn residual(
         return Ok(None);
     }
     let on_span = raw.residual.as_ref().map_or(0..0, |s| s.span());
+    let trained = raw
+        .train_branch_scale
+        .as_ref()
+        .is_some_and(|t| *t.get_ref());
     let scale = match &raw.branch_scale {
-        Some(s) if !(s.get_ref().is_finite() && *s.get_ref() > 0.0) => {
+        // A trained multiplier may start at 0 (ReZero); a fixed one at 0 would cut every branch.
+        Some(s)
+            if !(s.get_ref().is_finite()
+                && (*s.get_ref() > 0.0 || trained && *s.get_ref() == 0.0)) =>
+        {
+            let rule = if trained {
+                "the trained multipliers' start must be a finite number ≥ 0"
+            } else {
+                "must be a positive finite number (a multiplier that starts at 0 must be \
+                 trained: `train_branch_scale = true`)"
+            };
             return Err(at(
                 s.span(),
-                format!(
-                    "branch_scale: must be a positive finite number, got {}",
-                    s.get_ref()
-                ),
+                format!("branch_scale: {rule}, got {}", s.get_ref()),
             ));
         }
         Some(s) => *s.get_ref(),
@@ -287,7 +306,11 @@ fn residual(
         }
         None => Norm::None,
     };
-    Ok(Some(Residual { scale, norm }))
+    Ok(Some(Residual {
+        scale,
+        norm,
+        trained,
+    }))
 }
 
 /// Longest name: the results folder adds `-shard-K-of-N` or `-slurm` to it, and a folder

@@ -13,7 +13,8 @@ use crate::model::{
 };
 
 /// The output layer's pre-activations z for the rows of `x`. `params` holds w₀, b₀, w₁, b₁, …
-/// (weights [in, out]); layer l computes (h·wₗ)·mult[l] + bₗ.
+/// (weights [in, out]), then with trained branch multipliers each block's α (shape [1]);
+/// layer l computes (h·wₗ)·mult[l] + bₗ.
 pub fn logits(arch: &Architecture, params: &[Tensor], mult: &[f64], x: &Tensor) -> Result<Tensor> {
     Ok(logits_on(arch, params, mult, x, None)?.0)
 }
@@ -63,8 +64,13 @@ pub fn logits_on(
         h = match arch.role(l) {
             Role::Output => z,
             Role::BranchOut => {
-                let scale = arch.residual.map_or(1.0, |r| r.scale);
-                stream = (&stream + (z * scale)?)?;
+                let branch = match arch.residual {
+                    Some(r) if r.trained => {
+                        z.broadcast_mul(&params[2 * arch.layers() + (l - 1) / 2])?
+                    }
+                    r => (z * r.map_or(1.0, |r| r.scale))?,
+                };
+                stream = (&stream + branch)?;
                 if norm == Norm::Post {
                     stream = layer_norm(&stream)?;
                 }

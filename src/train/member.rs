@@ -342,6 +342,7 @@ mod tests {
             residual: Some(Residual {
                 scale: 1.0,
                 norm: crate::model::Norm::None,
+                trained: false,
             }),
         };
         let zeros = init("zeros");

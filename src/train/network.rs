@@ -18,6 +18,9 @@ use crate::model::{
 pub struct Population {
     pub weights: Vec<Tensor>,
     pub biases: Vec<Tensor>,
+    /// Each residual block's trained multiplier α, [P, 1, 1], with
+    /// `Residual::trained`; empty otherwise.
+    pub scales: Vec<Tensor>,
 }
 
 /// Everything the backward pass needs from a forward pass.
@@ -74,12 +77,15 @@ impl Normed {
 pub struct Gradients {
     pub weights: Vec<Tensor>,
     pub biases: Vec<Tensor>,
+    pub scales: Vec<Tensor>,
 }
 
 impl Gradients {
     /// In the order of [`Population::flat`].
     pub fn flat(&self) -> Vec<Tensor> {
-        interleave(&self.weights, &self.biases)
+        let mut flat = interleave(&self.weights, &self.biases);
+        flat.extend(self.scales.iter().cloned());
+        flat
     }
 }
 
@@ -107,7 +113,17 @@ impl Population {
             weights.push(Tensor::from_vec(w, (p, fan_in, fan_out), dev)?.to_dtype(dtype)?);
             biases.push(Tensor::from_vec(b, (p, 1, fan_out), dev)?.to_dtype(dtype)?);
         }
-        Ok(Population { weights, biases })
+        let scales = match arch.residual {
+            Some(r) if r.trained => (0..arch.blocks())
+                .map(|_| Tensor::full(r.scale, (p, 1, 1), dev)?.to_dtype(dtype))
+                .collect::<Result<_>>()?,
+            _ => Vec::new(),
+        };
+        Ok(Population {
+            weights,
+            biases,
+            scales,
+        })
     }
 
     /// A copy with storage of its own: an in-place step on either leaves the other as it was.
@@ -116,6 +132,7 @@ impl Population {
         Ok(Population {
             weights: copy(&self.weights)?,
             biases: copy(&self.biases)?,
+            scales: copy(&self.scales)?,
         })
     }
 
@@ -123,9 +140,12 @@ impl Population {
         self.weights[0].dims()[0]
     }
 
-    /// Parameters in a fixed order (w0, b0, w1, b1, …) for the optimizer.
+    /// Parameters in a fixed order (w0, b0, w1, b1, …, then the blocks' trained multipliers)
+    /// for the optimizer.
     pub fn flat(&self) -> Vec<Tensor> {
-        interleave(&self.weights, &self.biases)
+        let mut flat = interleave(&self.weights, &self.biases);
+        flat.extend(self.scales.iter().cloned());
+        flat
     }
 
     pub fn set_flat(&mut self, flat: Vec<Tensor>) {
@@ -133,6 +153,17 @@ impl Population {
         for l in 0..self.weights.len() {
             self.weights[l] = it.next().expect("weight");
             self.biases[l] = it.next().expect("bias");
+        }
+        for s in self.scales.iter_mut() {
+            *s = it.next().expect("multiplier");
+        }
+    }
+
+    /// Residual block `l`'s branch (its last layer's output `z`) times its multiplier.
+    fn branch(&self, z: &Tensor, l: usize, r: Residual) -> Result<Tensor> {
+        match self.scales.get(block_of(l)) {
+            Some(alpha) => z.broadcast_mul(alpha),
+            None => scaled(z, r.scale),
         }
     }
 
@@ -248,7 +279,7 @@ impl Population {
             let z = super::ops::add_bias(&input.matmul(&self.weights[l])?, &self.biases[l])?;
             let a = match arch.role(l) {
                 Role::BranchOut => {
-                    let sum = (&stream + scaled(&z, r.scale)?)?;
+                    let sum = (&stream + self.branch(&z, l, r)?)?;
                     stream = if r.norm == Norm::Post {
                         let nd = Normed::of(&sum)?;
                         keep_norm(l, &nd);
@@ -331,6 +362,7 @@ impl Population {
         Ok(Gradients {
             weights: gw.into_iter().map(|g| g.expect("set above")).collect(),
             biases: gb.into_iter().map(|g| g.expect("set above")).collect(),
+            scales: Vec::new(),
         })
     }
 
@@ -349,6 +381,7 @@ impl Population {
         let layers = arch.layers();
         let mut gw = vec![None; layers];
         let mut gb = vec![None; layers];
+        let mut gs = vec![None; self.scales.len()];
         let norm = |l: usize| fwd.norms.get(l).and_then(Option::as_ref);
         // Layer l's input, transposed: a Pre-LN layer's normalized input, else the previous
         // layer's output.
@@ -379,7 +412,12 @@ impl Population {
                     if let (Norm::Post, Some(nd)) = (r.norm, norm(l)) {
                         stream = nd.backward(&stream)?;
                     }
-                    scaled(&stream, r.scale)?
+                    if let Some(g) = gs.get_mut(block_of(l)) {
+                        // ∂L/∂α = Σ over rows and units of ∂L/∂(stream) ⊙ z.
+                        let dz = stream.mul(&fwd.hidden_z[l])?;
+                        *g = Some(dz.sum_keepdim(2)?.sum_keepdim(1)?);
+                    }
+                    self.branch(&stream, l, r)?
                 }
                 role => {
                     let g = if role == Role::BranchIn {
@@ -405,8 +443,14 @@ impl Population {
         Ok(Gradients {
             weights: gw.into_iter().map(|g| g.expect("set above")).collect(),
             biases: gb.into_iter().map(|g| g.expect("set above")).collect(),
+            scales: gs.into_iter().map(|g| g.expect("set above")).collect(),
         })
     }
+}
+
+/// The residual block whose branch ends at weight layer `l` (layers 2, 4, … end blocks 0, 1, …).
+fn block_of(l: usize) -> usize {
+    (l - 1) / 2
 }
 
 /// α·t, without a pass over t when α = 1.
@@ -463,6 +507,100 @@ mod tests {
         Member { weights, biases }
     }
 
+    /// Trained branch multipliers (SkipInit, ReZero): every parameter's gradient, α's included,
+    /// against a central difference of the member's loss, with each member's α its own (0 for
+    /// one block, as ReZero starts), without and with layer normalization.
+    #[test]
+    fn trained_branch_multipliers_match_finite_differences() {
+        let dev = Device::Cpu;
+        let n = 6;
+        let mut r = rng::stream(98, 0);
+        let xs: Vec<f64> = (0..n * 3).map(|_| rng::normal(&mut r)).collect();
+        let x = Tensor::from_vec(xs, (n, 3), &dev).unwrap();
+        let labels = [0u32, 2, 1, 1, 0, 2];
+        let head = Head::new(OutputActivation::Softmax, Loss::CrossEntropy).unwrap();
+        let t = Tensor::from_vec(head.targets(&labels, 3), (n, 3), &dev).unwrap();
+        // Per block, member 0's and member 1's α.
+        let alphas = [[0.0, 0.7], [0.4, -0.3]];
+        for (act, norm) in [
+            (Activation::Tanh, Norm::None),
+            (Activation::Relu, Norm::None),
+            (Activation::Gelu, Norm::Post),
+            (Activation::Tanh, Norm::Pre),
+        ] {
+            let arch = Architecture {
+                residual: Some(Residual {
+                    scale: 0.0,
+                    norm,
+                    trained: true,
+                }),
+                ..arch(act, head, 5)
+            };
+            let members = vec![random_member(&arch, 7), random_member(&arch, 8)];
+            let pop_with = |a: &[[f64; 2]; 2]| -> Population {
+                let mut pop = Population::new(&members, &arch, DType::F64, &dev).unwrap();
+                assert_eq!(pop.scales.len(), 2);
+                for (b, s) in pop.scales.iter_mut().enumerate() {
+                    *s = Tensor::from_vec(a[b].to_vec(), (2, 1, 1), &dev).unwrap();
+                }
+                pop
+            };
+            let loss = |a: &[[f64; 2]; 2], ms: &[Member]| -> Vec<f64> {
+                let mut pop = Population::new(ms, &arch, DType::F64, &dev).unwrap();
+                pop.scales = pop_with(a).scales;
+                pop.forward(&arch, &x, &t)
+                    .unwrap()
+                    .head
+                    .loss
+                    .to_vec1()
+                    .unwrap()
+            };
+            let pop = pop_with(&alphas);
+            let fwd = pop.forward(&arch, &x, &t).unwrap();
+            let grads = pop.backward(&arch, &x, &fwd, &t).unwrap();
+            let h = 1e-6;
+            for m in 0..2 {
+                for b in 0..2 {
+                    let g: f64 = grads.scales[b]
+                        .get(m)
+                        .unwrap()
+                        .flatten_all()
+                        .unwrap()
+                        .to_vec1::<f64>()
+                        .unwrap()[0];
+                    let (mut up, mut down) = (alphas, alphas);
+                    up[b][m] += h;
+                    down[b][m] -= h;
+                    let fd = (loss(&up, &members)[m] - loss(&down, &members)[m]) / (2.0 * h);
+                    assert!(
+                        (g - fd).abs() < 1e-6 * (1.0 + fd.abs()) && fd.abs() > 1e-6,
+                        "{act:?} {norm:?} member {m} α{b}: {g} vs {fd}"
+                    );
+                }
+                for l in 0..arch.layers() {
+                    let gw: Vec<f64> = grads.weights[l]
+                        .get(m)
+                        .unwrap()
+                        .flatten_all()
+                        .unwrap()
+                        .to_vec1()
+                        .unwrap();
+                    for (j, g) in gw.iter().enumerate().step_by(3) {
+                        let mut up = members.clone();
+                        up[m].weights[l][j] += h;
+                        let mut down = members.clone();
+                        down[m].weights[l][j] -= h;
+                        let fd = (loss(&alphas, &up)[m] - loss(&alphas, &down)[m]) / (2.0 * h);
+                        assert!(
+                            (g - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+                            "{act:?} {norm:?} member {m} W{l}[{j}]: {g} vs {fd}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     /// Checks every parameter's gradient against a central difference of the member's loss,
     /// in f64, for every activation and head, with two members so cross-talk would show.
     #[test]
@@ -504,13 +642,21 @@ mod tests {
             (Activation::Tanh, 5, 1.0, Norm::Post),
             (Activation::Elu { alpha: 1.0 }, 3, 2.0, Norm::Post),
         ];
-        let cases =
-            acts.iter()
-                .enumerate()
-                .map(|(i, act)| (*act, 1 + i % 3, None))
-                .chain(residual.iter().map(|&(act, depth, scale, norm)| {
-                    (act, depth, Some(Residual { scale, norm }))
-                }));
+        let cases = acts
+            .iter()
+            .enumerate()
+            .map(|(i, act)| (*act, 1 + i % 3, None))
+            .chain(residual.iter().map(|&(act, depth, scale, norm)| {
+                (
+                    act,
+                    depth,
+                    Some(Residual {
+                        scale,
+                        norm,
+                        trained: false,
+                    }),
+                )
+            }));
         for (i, (act, depth, res)) in cases.enumerate() {
             let head = heads[i % heads.len()];
             let arch = Architecture {

@@ -54,6 +54,14 @@ pub fn train(
         vars.push(Var::from_tensor(&w.to_dtype(dtype)?)?);
         vars.push(Var::from_tensor(&b.to_dtype(dtype)?)?);
     }
+    let mut lr_factors = lr_factors;
+    if let Some(r) = arch.residual.filter(|r| r.trained) {
+        for _ in 0..arch.blocks() {
+            let alpha = Tensor::full(r.scale, 1, &dev)?.to_dtype(dtype)?;
+            vars.push(Var::from_tensor(&alpha)?);
+            lr_factors.push(1.0);
+        }
+    }
     let params = || -> Vec<Tensor> { vars.iter().map(|v| v.as_tensor().clone()).collect() };
     let logits = |x: &Tensor| autograd::logits(arch, &params(), &mult, x);
     let loss_of = |z: &Tensor, t: &Tensor, y: &Tensor| autograd::loss(head, z, t, y);

@@ -223,6 +223,12 @@ impl<'a> Problem<'a> {
             )?);
             out.push(Tensor::from_slice(&theta[2 * l + 1], dims[l + 1], dev)?);
         }
+        // Trained branch multipliers at their start: GradInit and MetaInit scale the layers.
+        if let Some(r) = self.arch.residual.filter(|r| r.trained) {
+            for _ in 0..self.arch.blocks() {
+                out.push(Tensor::full(r.scale, 1, dev)?);
+            }
+        }
         Ok(out)
     }
 

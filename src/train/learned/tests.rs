@@ -300,6 +300,7 @@ fn zeroed_branches_stay_zero_on_residual_networks() {
     a.residual = Some(Residual {
         scale: 1.0,
         norm: Norm::None,
+        trained: false,
     });
     let d = data(64, 14);
     let p = Problem::new(&a, &d).unwrap();
