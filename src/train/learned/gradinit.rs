@@ -17,7 +17,8 @@
 //! the two kinds of step, the derivative clipped to ±1 (the authors' `--gradinit-grad-clip
 //! 1`), and each weight scale held at least `min_scale` (bias scales at least 0). A tensor
 //! whose base draw is all zero (zero biases, a zeroed branch) has no direction to scale and is
-//! left as it is.
+//! left as it is, and an iteration whose derivative is not finite (a start whose loss
+//! overflows) changes nothing.
 
 use candle_core::Result;
 
@@ -105,6 +106,11 @@ pub fn gradinit(
         } else {
             &mut objective
         };
+        // A start whose loss overflows has no derivative to follow: its scales stay, and it
+        // trains (and diverges) as drawn.
+        if step.d.iter().any(|d| !d.is_finite()) {
+            continue;
+        }
         for j in 0..k {
             if base_norm[j] == 0.0 {
                 continue;
@@ -152,12 +158,18 @@ pub fn derivative(
     } else {
         norm(&g)
     };
-    // A[g] for the objective, and ∂‖g‖ₚ/∂g for the constraint: the same vector.
+    // A[g] for the objective, and ∂‖g‖ₚ/∂g for the constraint: the same vector (0 for a
+    // gradient of 0, which has no direction).
     let q: Tensors = if adam {
         sign(&g)
     } else {
+        let inv = if grad_norm > 0.0 {
+            1.0 / grad_norm
+        } else {
+            0.0
+        };
         g.iter()
-            .map(|t| t.iter().map(|x| x / grad_norm).collect())
+            .map(|t| t.iter().map(|x| x * inv).collect())
             .collect()
     };
     let constrained = grad_norm > gamma;

@@ -340,3 +340,33 @@ fn zeroed_branches_stay_zero_on_residual_networks() {
         }
     }
 }
+
+/// A start whose loss overflows even in f64 gives GradInit no derivative: it leaves every
+/// scale at 1 rather than filling the network with NaN, and MetaInit leaves the norms.
+#[test]
+fn an_overflowing_start_is_left_as_drawn() {
+    let a = arch(3, 8, Activation::Relu, softmax_ce());
+    let d = data(64, 18);
+    let p = Problem::new(&a, &d).unwrap();
+    let theta0: Tensors = gaussian(&a, 1.0, 19)
+        .into_iter()
+        .map(|t| t.into_iter().map(|x| x * 1e120).collect())
+        .collect();
+    let s = GradInitSettings {
+        iters: 5,
+        lr: 0.05,
+        gamma: 1.0,
+        min_scale: 0.01,
+        batch: 16,
+    };
+    let fit = gradinit(&p, &theta0, Optimizer::Sgd { lr: 0.1 }, &s, 20).unwrap();
+    assert!(fit.scales.iter().all(|&s| s == 1.0), "{:?}", fit.scales);
+    assert_eq!(fit.theta, theta0);
+    let m = MetaInitSettings {
+        steps: 2,
+        lr: 0.1,
+        momentum: 0.9,
+        batch: 16,
+    };
+    assert_eq!(metainit(&p, &theta0, &m, 21).unwrap().theta, theta0);
+}
