@@ -145,7 +145,7 @@ fn cohorts_match_the_reference_in_f64() {
            initializer = ["lecun_normal", "fixup"]
            epochs = 8"#,
         // Trained branch multipliers: from 0 (ReZero) with every rule, and from 0.5 with
-        // Post-LN.
+        // Post-LN and Fixup's scalar biases.
         r#"dataset = [{ name = "blobs", n = 45 }]
            activation = ["tanh", "relu"]
            depth = [5]
@@ -164,9 +164,22 @@ fn cohorts_match_the_reference_in_f64() {
            residual = true
            train_branch_scale = true
            branch_scale = 0.5
+           scalar_biases = true
            layer_norm = "post"
            optimizer = [{ name = "sgd", lr = 0.1 }]
            initializer = ["lecun_normal", "fixup"]
+           epochs = 8"#,
+        // Fixup's scalar biases alone, with Pre-LN.
+        r#"dataset = [{ name = "blobs", n = 45 }]
+           activation = ["relu"]
+           depth = [5]
+           width = [6]
+           residual = true
+           scalar_biases = true
+           layer_norm = "pre"
+           batch_size = 16
+           optimizer = [{ name = "momentum", lr = 0.05 }, { name = "adam", lr = 0.01 }]
+           initializer = ["fixup", "he_normal"]
            epochs = 8"#,
         // Narrow ReLU layers: some rows switch every unit off, so the next layer sees z = 0
         // exactly, where the two paths must agree that relu'(0) = 0.

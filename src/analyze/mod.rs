@@ -99,6 +99,8 @@ pub struct Setup {
     pub branch_scale: Option<f64>,
     /// Whether each block's α is trained (starting at `branch_scale`).
     pub train_branch_scale: bool,
+    /// Whether branch and output layers' inputs get Fixup's trained scalar biases.
+    pub scalar_biases: bool,
     /// `pre` or `post` when the residual blocks are layer-normalized.
     pub layer_norm: Option<String>,
     /// `running` for a run that has not finished writing its rows.
@@ -121,6 +123,7 @@ impl Setup {
             early_stop: spec["early_stop"].as_bool().unwrap_or(false),
             branch_scale: spec["branch_scale"].as_f64(),
             train_branch_scale: spec["train_branch_scale"].as_bool().unwrap_or(false),
+            scalar_biases: spec["scalar_biases"].as_bool().unwrap_or(false),
             layer_norm: spec["layer_norm"].as_str().map(str::to_string),
             state: m.state.clone(),
         }

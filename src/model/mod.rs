@@ -34,6 +34,9 @@ pub struct Residual {
     /// Whether each block has its own α, a parameter trained with the others (SkipInit, De &
     /// Smith 2020; ReZero, Bachlechner et al. 2020, with α starting at 0).
     pub trained: bool,
+    /// Whether the input of every branch layer and of the output layer gets a trained scalar
+    /// bias, starting at 0 (Fixup's rule 3, Zhang et al. 2019).
+    pub scalar_biases: bool,
 }
 
 /// Where residual blocks normalize (layer normalization over the width, without a learned
@@ -157,6 +160,7 @@ mod tests {
                 scale: 1.0,
                 norm: Norm::None,
                 trained: false,
+                scalar_biases: false,
             }),
         };
         let roles: Vec<Role> = (0..arch.layers()).map(|l| arch.role(l)).collect();

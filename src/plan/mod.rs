@@ -414,6 +414,9 @@ fn common_hasher(spec: &Spec) -> Sha256 {
         if r.trained {
             h.update(b"train_branch_scale=true\n");
         }
+        if r.scalar_biases {
+            h.update(b"scalar_biases=true\n");
+        }
     }
     h
 }
@@ -470,6 +473,7 @@ mod tests {
             ids("residual = true\nlayer_norm = \"pre\"\n"),
             ids("residual = true\nlayer_norm = \"post\"\n"),
             ids("residual = true\ntrain_branch_scale = true\n"),
+            ids("residual = true\nscalar_biases = true\n"),
         ];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {

@@ -120,6 +120,12 @@ fn setup(m: &Setup, analysis: &Grid) -> String {
                 None => "",
             }
         );
+        if m.scalar_biases {
+            s.push_str(
+                "Every branch layer's and the output layer's input gets a trained scalar bias \
+                 that starts at 0 (Fixup's rule 3). ",
+            );
+        }
     }
     let _ = write!(
         s,

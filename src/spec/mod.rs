@@ -161,6 +161,9 @@ impl Spec {
             if r.trained {
                 json["train_branch_scale"] = true.into();
             }
+            if r.scalar_biases {
+                json["scalar_biases"] = true.into();
+            }
             if r.norm != Norm::None {
                 json["layer_norm"] = r.norm.name().into();
             }

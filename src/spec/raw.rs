@@ -28,6 +28,7 @@ pub(super) struct Raw {
     pub(super) residual: Option<Spanned<bool>>,
     pub(super) branch_scale: Option<Spanned<f64>>,
     pub(super) train_branch_scale: Option<Spanned<bool>>,
+    pub(super) scalar_biases: Option<Spanned<bool>>,
     pub(super) layer_norm: Option<Spanned<String>>,
     pub(super) dataset: Axis<toml::Value>,
     pub(super) initializer: Axis<toml::Value>,

@@ -145,6 +145,7 @@ fn residual_networks_are_odd_depths_with_their_initializers() {
             scale: 0.25,
             norm: Norm::None,
             trained: false,
+            scalar_biases: false,
         })
     );
     assert!(s.to_json().get("layer_norm").is_none());
@@ -189,6 +190,15 @@ fn residual_networks_are_odd_depths_with_their_initializers() {
     assert!(s.to_json().get("train_branch_scale").is_none());
     let m = err("residual = true\ndepth = [3]\nbranch_scale = -1\ntrain_branch_scale = true\n");
     assert!(m.contains("t.toml:3:") && m.contains("≥ 0"), "{m}");
+    let f = parse("residual = true\ndepth = [3]\nscalar_biases = true\n").unwrap();
+    assert!(f.residual.unwrap().scalar_biases);
+    assert_eq!(f.to_json()["scalar_biases"], true);
+    assert!(s.to_json().get("scalar_biases").is_none());
+    let m = err("depth = [3]\nscalar_biases = true\n");
+    assert!(
+        m.starts_with("t.toml:2:") && m.contains("scalar_biases") && m.contains("residual"),
+        "{m}"
+    );
     let m = err("depth = [3]\ntrain_branch_scale = true\n");
     assert!(
         m.starts_with("t.toml:2:") && m.contains("train_branch_scale") && m.contains("residual"),

@@ -233,6 +233,14 @@ fn residual(
                     .to_string(),
             ));
         }
+        if let Some(s) = &raw.scalar_biases {
+            return Err(at(
+                s.span(),
+                "scalar_biases: adds Fixup's scalar biases to residual blocks; set \
+                 `residual = true` or remove it"
+                    .to_string(),
+            ));
+        }
         if let Some(i) = initializers.iter().find(|i| i.needs_residual()) {
             return Err(at(
                 init_span(),
@@ -310,6 +318,7 @@ fn residual(
         scale,
         norm,
         trained,
+        scalar_biases: raw.scalar_biases.as_ref().is_some_and(|s| *s.get_ref()),
     }))
 }
 

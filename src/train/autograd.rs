@@ -13,8 +13,9 @@ use crate::model::{
 };
 
 /// The output layer's pre-activations z for the rows of `x`. `params` holds w₀, b₀, w₁, b₁, …
-/// (weights [in, out]), then with trained branch multipliers each block's α (shape [1]);
-/// layer l computes (h·wₗ)·mult[l] + bₗ.
+/// (weights [in, out]), then with trained branch multipliers each block's α (shape [1]), then
+/// with scalar biases each layer's after the first (shape [1]); layer l computes
+/// ((h + cₗ)·wₗ)·mult[l] + bₗ.
 pub fn logits(arch: &Architecture, params: &[Tensor], mult: &[f64], x: &Tensor) -> Result<Tensor> {
     Ok(logits_on(arch, params, mult, x, None)?.0)
 }
@@ -59,6 +60,10 @@ pub fn logits_on(
         let pre = norm == Norm::Pre && matches!(arch.role(l), Role::BranchIn | Role::Output);
         if pre {
             h = layer_norm(&h)?;
+        }
+        if let Some(r) = arch.residual.filter(|r| r.scalar_biases && l > 0) {
+            let alphas = if r.trained { arch.blocks() } else { 0 };
+            h = h.broadcast_add(&params[2 * arch.layers() + alphas + l - 1])?;
         }
         let z = (h.matmul(&params[2 * l])? * mult[l])?.broadcast_add(&params[2 * l + 1])?;
         h = match arch.role(l) {

@@ -176,8 +176,9 @@ pub(super) fn train_tensors_on(
     let mut factors = setup
         .scaling
         .lr_factors(arch.layers(), setup.optimizer.adaptive());
-    // Trained branch multipliers are scalars: no dimension grows with the width.
-    factors.resize(factors.len() + pop.scales.len(), 1.0);
+    // Trained branch multipliers and scalar biases are scalars: no dimension grows with the
+    // width.
+    factors.resize(factors.len() + pop.scales.len() + pop.shifts.len(), 1.0);
     let mut opt = OptState::new(setup.optimizer, &pop.flat())?.with_lr_factors(factors);
     let curve_epochs = schedule::curve_epochs(setup.epochs);
     let full_batch = setup.batch_size.is_none_or(|b| b >= train.n);

@@ -343,6 +343,7 @@ mod tests {
                 scale: 1.0,
                 norm: crate::model::Norm::None,
                 trained: false,
+                scalar_biases: false,
             }),
         };
         let zeros = init("zeros");

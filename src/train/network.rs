@@ -21,6 +21,10 @@ pub struct Population {
     /// Each residual block's trained multiplier α, [P, 1, 1], with
     /// `Residual::trained`; empty otherwise.
     pub scales: Vec<Tensor>,
+    /// With `Residual::scalar_biases`, the scalar bias added to weight layer l's input,
+    /// [P, 1, 1], at index l − 1 (every layer after the first: the branches' and the output
+    /// layer); empty otherwise.
+    pub shifts: Vec<Tensor>,
 }
 
 /// Everything the backward pass needs from a forward pass.
@@ -78,6 +82,7 @@ pub struct Gradients {
     pub weights: Vec<Tensor>,
     pub biases: Vec<Tensor>,
     pub scales: Vec<Tensor>,
+    pub shifts: Vec<Tensor>,
 }
 
 impl Gradients {
@@ -85,6 +90,7 @@ impl Gradients {
     pub fn flat(&self) -> Vec<Tensor> {
         let mut flat = interleave(&self.weights, &self.biases);
         flat.extend(self.scales.iter().cloned());
+        flat.extend(self.shifts.iter().cloned());
         flat
     }
 }
@@ -119,10 +125,17 @@ impl Population {
                 .collect::<Result<_>>()?,
             _ => Vec::new(),
         };
+        let shifts = match arch.residual {
+            Some(r) if r.scalar_biases => (1..arch.layers())
+                .map(|_| Tensor::zeros((p, 1, 1), dtype, dev))
+                .collect::<Result<_>>()?,
+            _ => Vec::new(),
+        };
         Ok(Population {
             weights,
             biases,
             scales,
+            shifts,
         })
     }
 
@@ -133,6 +146,7 @@ impl Population {
             weights: copy(&self.weights)?,
             biases: copy(&self.biases)?,
             scales: copy(&self.scales)?,
+            shifts: copy(&self.shifts)?,
         })
     }
 
@@ -140,11 +154,12 @@ impl Population {
         self.weights[0].dims()[0]
     }
 
-    /// Parameters in a fixed order (w0, b0, w1, b1, …, then the blocks' trained multipliers)
-    /// for the optimizer.
+    /// Parameters in a fixed order (w0, b0, w1, b1, …, then the blocks' trained multipliers,
+    /// then the scalar biases) for the optimizer.
     pub fn flat(&self) -> Vec<Tensor> {
         let mut flat = interleave(&self.weights, &self.biases);
         flat.extend(self.scales.iter().cloned());
+        flat.extend(self.shifts.iter().cloned());
         flat
     }
 
@@ -156,6 +171,17 @@ impl Population {
         }
         for s in self.scales.iter_mut() {
             *s = it.next().expect("multiplier");
+        }
+        for s in self.shifts.iter_mut() {
+            *s = it.next().expect("scalar bias");
+        }
+    }
+
+    /// Layer `l`'s input plus its scalar bias, where it has one.
+    fn shifted(&self, input: Tensor, l: usize) -> Result<Tensor> {
+        match l.checked_sub(1).and_then(|i| self.shifts.get(i)) {
+            Some(c) => input.broadcast_add(c),
+            None => Ok(input),
         }
     }
 
@@ -276,6 +302,7 @@ impl Population {
                 }
                 _ => h,
             };
+            let input = self.shifted(input, l)?;
             let z = super::ops::add_bias(&input.matmul(&self.weights[l])?, &self.biases[l])?;
             let a = match arch.role(l) {
                 Role::BranchOut => {
@@ -308,6 +335,7 @@ impl Population {
             keep_norm(arch.depth, &nd);
             h = nd.y;
         }
+        let h = self.shifted(h, arch.depth)?;
         let out_z = super::ops::add_bias(
             &h.matmul(&self.weights[arch.depth])?,
             &self.biases[arch.depth],
@@ -363,6 +391,7 @@ impl Population {
             weights: gw.into_iter().map(|g| g.expect("set above")).collect(),
             biases: gb.into_iter().map(|g| g.expect("set above")).collect(),
             scales: Vec::new(),
+            shifts: Vec::new(),
         })
     }
 
@@ -382,19 +411,27 @@ impl Population {
         let mut gw = vec![None; layers];
         let mut gb = vec![None; layers];
         let mut gs = vec![None; self.scales.len()];
+        let mut gc = vec![None; self.shifts.len()];
         let norm = |l: usize| fwd.norms.get(l).and_then(Option::as_ref);
         // Layer l's input, transposed: a Pre-LN layer's normalized input, else the previous
-        // layer's output.
+        // layer's output, plus its scalar bias.
         let input_t = |l: usize| -> Result<Tensor> {
-            match (r.norm, norm(l)) {
-                (Norm::Pre, Some(nd)) => nd.y.transpose(1, 2),
-                _ if l == 0 => x.t()?.broadcast_as((p, inputs, n)),
-                _ => fwd.hidden_a[l - 1].transpose(1, 2),
+            if l == 0 {
+                return x.t()?.broadcast_as((p, inputs, n));
             }
+            let input = match (r.norm, norm(l)) {
+                (Norm::Pre, Some(nd)) => nd.y.clone(),
+                _ => fwd.hidden_a[l - 1].clone(),
+            };
+            self.shifted(input, l)?.transpose(1, 2)
         };
-        // The gradient with respect to what fed layer l, through its Pre-LN normalization.
-        let back = |dz: &Tensor, l: usize| -> Result<Tensor> {
+        // The gradient with respect to what fed layer l, through its Pre-LN normalization; on
+        // the way, its scalar bias's gradient, the sum of the gradient at its input.
+        let mut back = |dz: &Tensor, l: usize| -> Result<Tensor> {
             let d = dz.matmul(&self.weights[l].transpose(1, 2)?)?;
+            if let Some(g) = gc.get_mut(l - 1) {
+                *g = Some(d.sum_keepdim(2)?.sum_keepdim(1)?);
+            }
             match (r.norm, norm(l)) {
                 (Norm::Pre, Some(nd)) => nd.backward(&d),
                 _ => Ok(d),
@@ -444,6 +481,7 @@ impl Population {
             weights: gw.into_iter().map(|g| g.expect("set above")).collect(),
             biases: gb.into_iter().map(|g| g.expect("set above")).collect(),
             scales: gs.into_iter().map(|g| g.expect("set above")).collect(),
+            shifts: gc.into_iter().map(|g| g.expect("set above")).collect(),
         })
     }
 }
@@ -507,11 +545,12 @@ mod tests {
         Member { weights, biases }
     }
 
-    /// Trained branch multipliers (SkipInit, ReZero): every parameter's gradient, α's included,
-    /// against a central difference of the member's loss, with each member's α its own (0 for
-    /// one block, as ReZero starts), without and with layer normalization.
+    /// Trained branch multipliers (SkipInit, ReZero) and Fixup's scalar biases: every
+    /// parameter's gradient, the scalars' included, against a central difference of the
+    /// member's loss, with each member's scalars its own (one α at 0, as ReZero starts),
+    /// without and with layer normalization.
     #[test]
-    fn trained_branch_multipliers_match_finite_differences() {
+    fn trained_scalars_match_finite_differences() {
         let dev = Device::Cpu;
         let n = 6;
         let mut r = rng::stream(98, 0);
@@ -520,34 +559,50 @@ mod tests {
         let labels = [0u32, 2, 1, 1, 0, 2];
         let head = Head::new(OutputActivation::Softmax, Loss::CrossEntropy).unwrap();
         let t = Tensor::from_vec(head.targets(&labels, 3), (n, 3), &dev).unwrap();
-        // Per block, member 0's and member 1's α.
-        let alphas = [[0.0, 0.7], [0.4, -0.3]];
-        for (act, norm) in [
-            (Activation::Tanh, Norm::None),
-            (Activation::Relu, Norm::None),
-            (Activation::Gelu, Norm::Post),
-            (Activation::Tanh, Norm::Pre),
+        // Per scalar tensor, member 0's and member 1's value: two α's, then five biases.
+        let alphas = vec![[0.0, 0.7], [0.4, -0.3]];
+        let biases = vec![
+            [0.2, -0.1],
+            [0.0, 0.3],
+            [-0.25, 0.1],
+            [0.15, 0.05],
+            [0.1, -0.2],
+        ];
+        for (act, norm, trained, scalar_biases) in [
+            (Activation::Tanh, Norm::None, true, false),
+            (Activation::Relu, Norm::None, true, true),
+            (Activation::Gelu, Norm::Post, false, true),
+            (Activation::Tanh, Norm::Pre, true, true),
         ] {
             let arch = Architecture {
                 residual: Some(Residual {
-                    scale: 0.0,
+                    scale: 0.5,
                     norm,
-                    trained: true,
+                    trained,
+                    scalar_biases,
                 }),
                 ..arch(act, head, 5)
             };
             let members = vec![random_member(&arch, 7), random_member(&arch, 8)];
-            let pop_with = |a: &[[f64; 2]; 2]| -> Population {
-                let mut pop = Population::new(&members, &arch, DType::F64, &dev).unwrap();
-                assert_eq!(pop.scales.len(), 2);
-                for (b, s) in pop.scales.iter_mut().enumerate() {
-                    *s = Tensor::from_vec(a[b].to_vec(), (2, 1, 1), &dev).unwrap();
-                }
+            let tensor = |v: &[f64; 2]| Tensor::from_vec(v.to_vec(), (2, 1, 1), &dev).unwrap();
+            // The scalars, α's first: what `pop` holds after `with`.
+            let mut scalars: Vec<[f64; 2]> = Vec::new();
+            if trained {
+                scalars.extend(&alphas);
+            }
+            if scalar_biases {
+                scalars.extend(&biases);
+            }
+            let with = |sc: &[[f64; 2]], ms: &[Member]| -> Population {
+                let mut pop = Population::new(ms, &arch, DType::F64, &dev).unwrap();
+                let k = pop.scales.len();
+                assert_eq!(k + pop.shifts.len(), sc.len());
+                pop.scales = sc[..k].iter().map(tensor).collect();
+                pop.shifts = sc[k..].iter().map(tensor).collect();
                 pop
             };
-            let loss = |a: &[[f64; 2]; 2], ms: &[Member]| -> Vec<f64> {
-                let mut pop = Population::new(ms, &arch, DType::F64, &dev).unwrap();
-                pop.scales = pop_with(a).scales;
+            let loss = |sc: &[[f64; 2]], ms: &[Member]| -> Vec<f64> {
+                let pop = with(sc, ms);
                 pop.forward(&arch, &x, &t)
                     .unwrap()
                     .head
@@ -555,27 +610,31 @@ mod tests {
                     .to_vec1()
                     .unwrap()
             };
-            let pop = pop_with(&alphas);
+            let pop = with(&scalars, &members);
             let fwd = pop.forward(&arch, &x, &t).unwrap();
             let grads = pop.backward(&arch, &x, &fwd, &t).unwrap();
+            let got: Vec<&Tensor> = grads.scales.iter().chain(&grads.shifts).collect();
             let h = 1e-6;
+            let mut moved = 0;
             for m in 0..2 {
-                for b in 0..2 {
-                    let g: f64 = grads.scales[b]
+                for (j, g) in got.iter().enumerate() {
+                    let g: f64 = g
                         .get(m)
                         .unwrap()
                         .flatten_all()
                         .unwrap()
                         .to_vec1::<f64>()
                         .unwrap()[0];
-                    let (mut up, mut down) = (alphas, alphas);
-                    up[b][m] += h;
-                    down[b][m] -= h;
+                    let (mut up, mut down) = (scalars.clone(), scalars.clone());
+                    up[j][m] += h;
+                    down[j][m] -= h;
                     let fd = (loss(&up, &members)[m] - loss(&down, &members)[m]) / (2.0 * h);
                     assert!(
-                        (g - fd).abs() < 1e-6 * (1.0 + fd.abs()) && fd.abs() > 1e-6,
-                        "{act:?} {norm:?} member {m} α{b}: {g} vs {fd}"
+                        (g - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+                        "{act:?} {norm:?} member {m} scalar {j}: {g} vs {fd}"
                     );
+                    // Only a block whose α is 0 passes no gradient to its scalar biases.
+                    moved += usize::from(fd.abs() > 1e-6);
                 }
                 for l in 0..arch.layers() {
                     let gw: Vec<f64> = grads.weights[l]
@@ -590,7 +649,7 @@ mod tests {
                         up[m].weights[l][j] += h;
                         let mut down = members.clone();
                         down[m].weights[l][j] -= h;
-                        let fd = (loss(&alphas, &up)[m] - loss(&alphas, &down)[m]) / (2.0 * h);
+                        let fd = (loss(&scalars, &up)[m] - loss(&scalars, &down)[m]) / (2.0 * h);
                         assert!(
                             (g - fd).abs() < 1e-6 * (1.0 + fd.abs()),
                             "{act:?} {norm:?} member {m} W{l}[{j}]: {g} vs {fd}"
@@ -598,6 +657,8 @@ mod tests {
                     }
                 }
             }
+            let zero_alpha = if trained && scalar_biases { 2 } else { 0 };
+            assert_eq!(moved, 2 * got.len() - zero_alpha, "{act:?} {norm:?}");
         }
     }
 
@@ -654,6 +715,7 @@ mod tests {
                         scale,
                         norm,
                         trained: false,
+                        scalar_biases: false,
                     }),
                 )
             }));

@@ -62,6 +62,12 @@ pub fn train(
             lr_factors.push(1.0);
         }
     }
+    if arch.residual.is_some_and(|r| r.scalar_biases) {
+        for _ in 1..arch.layers() {
+            vars.push(Var::from_tensor(&Tensor::zeros(1, dtype, &dev)?)?);
+            lr_factors.push(1.0);
+        }
+    }
     let params = || -> Vec<Tensor> { vars.iter().map(|v| v.as_tensor().clone()).collect() };
     let logits = |x: &Tensor| autograd::logits(arch, &params(), &mult, x);
     let loss_of = |z: &Tensor, t: &Tensor, y: &Tensor| autograd::loss(head, z, t, y);

@@ -223,10 +223,18 @@ impl<'a> Problem<'a> {
             )?);
             out.push(Tensor::from_slice(&theta[2 * l + 1], dims[l + 1], dev)?);
         }
-        // Trained branch multipliers at their start: GradInit and MetaInit scale the layers.
-        if let Some(r) = self.arch.residual.filter(|r| r.trained) {
-            for _ in 0..self.arch.blocks() {
-                out.push(Tensor::full(r.scale, 1, dev)?);
+        // Trained branch multipliers and scalar biases at their start: GradInit and MetaInit
+        // scale the layers.
+        if let Some(r) = self.arch.residual {
+            if r.trained {
+                for _ in 0..self.arch.blocks() {
+                    out.push(Tensor::full(r.scale, 1, dev)?);
+                }
+            }
+            if r.scalar_biases {
+                for _ in 1..self.arch.layers() {
+                    out.push(Tensor::zeros(1, DType::F64, dev)?);
+                }
             }
         }
         Ok(out)

@@ -301,6 +301,7 @@ fn zeroed_branches_stay_zero_on_residual_networks() {
         scale: 1.0,
         norm: Norm::None,
         trained: false,
+        scalar_biases: false,
     });
     let d = data(64, 14);
     let p = Problem::new(&a, &d).unwrap();
