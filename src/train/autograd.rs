@@ -17,35 +17,57 @@ use crate::model::{
 /// with scalar biases each layer's after the first (shape [1]); layer l computes
 /// ((h + cₗ)·wₗ)·mult[l] + bₗ.
 pub fn logits(arch: &Architecture, params: &[Tensor], mult: &[f64], x: &Tensor) -> Result<Tensor> {
-    Ok(logits_on(arch, params, mult, x, None)?.0)
+    forward(arch, params, mult, x, None, None)
 }
 
 /// [`logits`], with each activated layer's units on the side of the activation's kink that
-/// `sides` gives ([z > 0], one tensor per activated layer, as this function returns them)
-/// rather than the side their own z is on. A central difference of gradients taken with the
-/// sides of the point it is centred on is the derivative autograd would give there, even
-/// where the perturbation moves a unit across a ReLU's kink (a jump in the gradient that
-/// would otherwise be divided by the tiny step). Activations without a kink in their slope
-/// ignore `sides`.
+/// `sides` gives (as [`sides`] records them) rather than the side their own z is on. A central
+/// difference of gradients taken with the sides of the point it is centred on is the
+/// derivative autograd would give there, even where the perturbation moves a unit across a
+/// ReLU's kink (a jump in the gradient that would otherwise be divided by the tiny step).
+/// Activations without a kink in their slope ignore `sides`.
 pub fn logits_on(
     arch: &Architecture,
     params: &[Tensor],
     mult: &[f64],
     x: &Tensor,
+    sides: &[Tensor],
+) -> Result<Tensor> {
+    forward(arch, params, mult, x, Some(sides), None)
+}
+
+/// The side of its kink each unit is on in [`logits`]'s pass: [z > 0], one tensor per
+/// activated layer, for [`logits_on`].
+pub fn sides(
+    arch: &Architecture,
+    params: &[Tensor],
+    mult: &[f64],
+    x: &Tensor,
+) -> Result<Vec<Tensor>> {
+    let mut out = Vec::new();
+    forward(arch, params, mult, x, None, Some(&mut out))?;
+    Ok(out)
+}
+
+fn forward(
+    arch: &Architecture,
+    params: &[Tensor],
+    mult: &[f64],
+    x: &Tensor,
     sides: Option<&[Tensor]>,
-) -> Result<(Tensor, Vec<Tensor>)> {
-    let mut own = Vec::new();
+    mut record: Option<&mut Vec<Tensor>>,
+) -> Result<Tensor> {
+    let mut activated = 0;
     let mut act = |z: &Tensor| -> Result<Tensor> {
-        let k = own.len();
-        let side = match sides {
-            Some(s) => s[k].clone(),
-            None => z.gt(0.0)?.to_dtype(z.dtype())?,
-        };
-        own.push(side.clone());
-        match sides {
-            Some(_) => on_side(arch.activation, z, &side),
-            None => activate(arch.activation, z),
+        if let Some(r) = record.as_deref_mut() {
+            r.push(z.gt(0.0)?.to_dtype(z.dtype())?);
         }
+        let a = match sides {
+            Some(s) => on_side(arch.activation, z, &s[activated]),
+            None => activate(arch.activation, z),
+        };
+        activated += 1;
+        a
     };
     // Layer normalization over the width written out in candle ops, for autograd.
     let layer_norm = |x: &Tensor| -> Result<Tensor> {
@@ -88,7 +110,7 @@ pub fn logits_on(
             Role::BranchIn => act(&z)?,
         };
     }
-    Ok((h, own))
+    Ok(h)
 }
 
 /// The head's loss of logits `z` against one-hot or regression targets `t` and class labels

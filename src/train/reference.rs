@@ -45,7 +45,7 @@ pub fn train(
     let x = Tensor::from_slice(&d.x, (d.n, d.features), &dev)?.to_dtype(dtype)?;
     let t = Tensor::from_vec(head.targets(&d.y, d.classes), (d.n, k), &dev)?.to_dtype(dtype)?;
     let labels = Tensor::from_slice(&d.y, d.n, &dev)?;
-    let (mult, lr_factors) = multiplier_form(setup);
+    let (mult, mut lr_factors) = multiplier_form(setup);
     let mut vars = Vec::new();
     for l in 0..arch.layers() {
         let raw: Vec<f64> = member.weights[l].iter().map(|w| w / mult[l]).collect();
@@ -54,7 +54,6 @@ pub fn train(
         vars.push(Var::from_tensor(&w.to_dtype(dtype)?)?);
         vars.push(Var::from_tensor(&b.to_dtype(dtype)?)?);
     }
-    let mut lr_factors = lr_factors;
     if let Some(r) = arch.residual.filter(|r| r.trained) {
         for _ in 0..arch.blocks() {
             let alpha = Tensor::full(r.scale, 1, &dev)?.to_dtype(dtype)?;

@@ -195,8 +195,7 @@ impl<'a> Problem<'a> {
         }
         let eps = 1e-5 * norm(theta).max(1.0) / nv;
         let mult = vec![1.0; self.arch.layers()];
-        let (_, sides) =
-            autograd::logits_on(self.arch, &self.tensors(theta)?, &mult, &batch.x, None)?;
+        let sides = autograd::sides(self.arch, &self.tensors(theta)?, &mult, &batch.x)?;
         let (_, up) = self.gradient_on(&axpy(theta, eps, v), batch, Some(&sides))?;
         let (_, down) = self.gradient_on(&axpy(theta, -eps, v), batch, Some(&sides))?;
         Ok(up
@@ -242,7 +241,10 @@ impl<'a> Problem<'a> {
 
     fn loss_of(&self, params: &[Tensor], b: &Batch, sides: Option<&[Tensor]>) -> Result<Tensor> {
         let mult = vec![1.0; self.arch.layers()];
-        let (z, _) = autograd::logits_on(self.arch, params, &mult, &b.x, sides)?;
+        let z = match sides {
+            Some(s) => autograd::logits_on(self.arch, params, &mult, &b.x, s)?,
+            None => autograd::logits(self.arch, params, &mult, &b.x)?,
+        };
         autograd::loss(self.arch.head, &z, &b.t, &b.labels)
     }
 }

@@ -126,7 +126,7 @@ fn the_gradient_quotient_follows_its_definition() {
         let t = 1e-4;
         let mult = vec![1.0; a.layers()];
         let params = p.tensors(&theta).unwrap();
-        let (_, sides) = autograd::logits_on(&a, &params, &mult, &batch.x, None).unwrap();
+        let sides = autograd::sides(&a, &params, &mult, &batch.x).unwrap();
         let (_, after) = p
             .gradient_on(&axpy(&theta, -t, &g), &batch, Some(&sides))
             .unwrap();
