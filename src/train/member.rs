@@ -203,36 +203,19 @@ fn spectral_norm(w: &[f64], rows: usize, cols: usize) -> f64 {
     let mut v: Vec<f64> = (0..cols)
         .map(|j| 1.0 + (j as f64 * 0.618_033_988_75).fract())
         .collect();
+    // Wᵀ, so that u = W v is, like next = Wᵀ u, a sum of scaled rows.
+    let mut wt = vec![0.0; rows * cols];
+    for (i, row) in w.chunks_exact(cols).enumerate() {
+        for (j, &x) in row.iter().enumerate() {
+            wt[j * rows + i] = x;
+        }
+    }
     let mut u = vec![0.0; rows];
     let mut next = vec![0.0; cols];
     let mut sigma = 0.0;
-    // Every sum adds its terms in index order, from −0 as `Iterator::sum` does, so the result
-    // is the same bits as summing each entry on its own; the loops are only arranged so that
-    // several independent sums advance together.
     for _ in 0..200 {
-        // u = W v: eight rows at a time, each row's dot product in column order.
-        let mut i = 0;
-        while i + 8 <= rows {
-            let mut acc = [-0.0f64; 8];
-            for (j, &vj) in v.iter().enumerate() {
-                for (r, a) in acc.iter_mut().enumerate() {
-                    *a += w[(i + r) * cols + j] * vj;
-                }
-            }
-            u[i..i + 8].copy_from_slice(&acc);
-            i += 8;
-        }
-        for (r, ur) in u.iter_mut().enumerate().skip(i) {
-            let row = &w[r * cols..(r + 1) * cols];
-            *ur = row.iter().zip(&v).map(|(x, y)| x * y).sum();
-        }
-        // next = Wᵀ u: row by row, each column's sum in row order.
-        next.iter_mut().for_each(|x| *x = -0.0);
-        for (row, &ui) in w.chunks_exact(cols).zip(&u) {
-            for (n, &x) in next.iter_mut().zip(row) {
-                *n += x * ui;
-            }
-        }
+        scaled_rows_sum(&wt, &v, &mut u);
+        scaled_rows_sum(w, &u, &mut next);
         let norm = next.iter().map(|x| x * x).sum::<f64>().sqrt();
         if norm == 0.0 {
             return 0.0;
@@ -246,6 +229,42 @@ fn spectral_norm(w: &[f64], rows: usize, cols: usize) -> f64 {
         std::mem::swap(&mut v, &mut next);
     }
     sigma
+}
+
+/// out = Σ_r coef[r] · m[r, ..] for m of `coef.len()` rows of `out.len()`, each entry's sum
+/// in row order from −0 (as `Iterator::sum` starts), a multiply and an add each term: the
+/// bits of summing each entry on its own, with every entry of a row advancing together.
+fn scaled_rows_sum(m: &[f64], coef: &[f64], out: &mut [f64]) {
+    #[inline(always)]
+    fn any(m: &[f64], coef: &[f64], out: &mut [f64]) {
+        out.iter_mut().for_each(|x| *x = -0.0);
+        for (row, &c) in m.chunks_exact(out.len()).zip(coef) {
+            for (o, &x) in out.iter_mut().zip(row) {
+                *o += x * c;
+            }
+        }
+    }
+    // The wider vectors change no bit: Rust never fuses the multiply and the add.
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        unsafe fn avx512(m: &[f64], coef: &[f64], out: &mut [f64]) {
+            any(m, coef, out)
+        }
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2(m: &[f64], coef: &[f64], out: &mut [f64]) {
+            any(m, coef, out)
+        }
+        if is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { avx512(m, coef, out) };
+        }
+        if is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { avx2(m, coef, out) };
+        }
+    }
+    any(m, coef, out)
 }
 
 #[cfg(test)]
@@ -521,6 +540,8 @@ mod tests {
             (1, 5),
             (9, 1),
             (2, 2),
+            (300, 203),
+            (203, 300),
         ] {
             let w: Vec<f64> = (0..rows * cols).map(|_| rng::normal(&mut r)).collect();
             assert_eq!(

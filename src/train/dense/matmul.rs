@@ -4,8 +4,10 @@
 //! candle's matmul. A is read through strides (a transposed view costs nothing); B and C are
 //! row-major. With AVX2 the tile is six rows by sixteen columns: twelve accumulators, the
 //! two loads of B's row and six broadcasts of A feeding twelve FMAs a step of k; with
-//! AVX-512, eight rows by 32 columns. B's column panel stays in L1 while every row block
-//! passes over it.
+//! AVX-512, eight rows by 32 columns. The depth goes in blocks of 256, each block carrying
+//! its sums on from C, which holds them exactly, so that B's column panel (256 rows of the
+//! tile's width) stays in L1 while every row block passes over it; for a wide B the panel
+//! is first copied to contiguous storage (`packs`).
 
 /// A's layout: element (i, p) at `a[i * rs + p * cs]`.
 #[derive(Clone, Copy, Debug)]
@@ -60,9 +62,45 @@ pub fn transpose(w: &[f32], t: &mut [f32], r: usize, c: usize) {
     }
 }
 
-/// The depth of one pass over B's panel on the AVX-512 path.
+/// The depth of one pass over B's panel.
 #[cfg(target_arch = "x86_64")]
 const KC: usize = 256;
+
+/// Whether B's panels are copied into a contiguous buffer first. Rows of B a power of two
+/// of 1 KiB or more apart fall into a few sets of the caches, so an unpacked panel of a wide
+/// B is read from beyond L2 by every row block; a copy costs a panel's loads once for the
+/// m/MR row blocks that read it. Narrower B (W2's 128 columns) runs as fast either way.
+#[cfg(target_arch = "x86_64")]
+fn packs(m: usize, n: usize) -> bool {
+    n >= 256 && m >= 16
+}
+
+/// A packed panel's storage, in cache lines, kept by each thread from call to call.
+#[cfg(target_arch = "x86_64")]
+#[derive(Default)]
+struct Panel(Vec<Line>);
+
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+#[repr(align(64))]
+struct Line(#[allow(dead_code)] [f32; 16]); // read and written through pointers
+
+#[cfg(target_arch = "x86_64")]
+impl Panel {
+    /// Room for `floats` values, aligned to a cache line.
+    fn reserve(&mut self, floats: usize) -> *mut f32 {
+        let lines = floats.div_ceil(16).max(1);
+        if self.0.len() < lines {
+            self.0.resize(lines, Line([0.0; 16]));
+        }
+        self.0.as_mut_ptr().cast()
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+thread_local! {
+    static PANEL: std::cell::RefCell<Panel> = std::cell::RefCell::new(Panel::default());
+}
 
 #[cfg(target_arch = "x86_64")]
 fn avx512() -> bool {
@@ -123,70 +161,111 @@ mod avx2 {
         n: usize,
         k: usize,
     ) {
-        let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-        let mut j = 0;
-        while j + 16 <= n {
-            rows::<2>(ap, s, bp, cp, m, n, k, j);
-            j += 16;
-        }
-        if j + 8 <= n {
-            rows::<1>(ap, s, bp, cp, m, n, k, j);
-            j += 8;
-        }
+        super::PANEL.with_borrow_mut(|panel| {
+            let panels = n / 16;
+            let pp = panel.reserve(16 * super::KC.min(k) * panels);
+            let pack = super::packs(m, n);
+            let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+            let mut p0 = 0;
+            while p0 < k || p0 == 0 {
+                let kb = super::KC.min(k - p0);
+                let ab = ap.add(p0 * s.cs);
+                let first = p0 == 0;
+                if pack {
+                    // B[p0..p0+kb, ..16·panels] as panels of kb rows of 16, read row by row
+                    // so that the reads stream.
+                    for q in 0..kb {
+                        let src = bp.add((p0 + q) * n);
+                        for t in 0..panels {
+                            let (from, to) = (src.add(16 * t), pp.add((t * kb + q) * 16));
+                            _mm256_store_ps(to, _mm256_loadu_ps(from));
+                            _mm256_store_ps(to.add(8), _mm256_loadu_ps(from.add(8)));
+                        }
+                    }
+                }
+                for t in 0..panels {
+                    let j = 16 * t;
+                    let bb = if pack {
+                        (pp.add(t * kb * 16) as *const f32, 16)
+                    } else {
+                        (bp.add(p0 * n + j), n)
+                    };
+                    rows::<2>(ab, s, bb, cp, m, n, kb, j, first);
+                }
+                let j = 16 * panels;
+                if j + 8 <= n {
+                    rows::<1>(ab, s, (bp.add(p0 * n + j), n), cp, m, n, kb, j, first);
+                }
+                p0 += kb.max(1);
+            }
+        });
+        // The last columns, each element's whole chain at once.
+        let j = n / 8 * 8;
         if j < n {
             super::scalar(a, s, b, c, 0, m, j, n, n, k);
         }
     }
 
-    /// Every row block of the V·8 columns from `j`.
+    /// Every row block of the V·8 columns from `j`; `b` is B's rows p0.. at columns j..
+    /// with their stride.
     #[target_feature(enable = "avx2,fma")]
     #[allow(clippy::too_many_arguments)]
     unsafe fn rows<const V: usize>(
         a: *const f32,
         s: Strides,
-        b: *const f32,
+        b: (*const f32, usize),
         c: *mut f32,
         m: usize,
         n: usize,
         k: usize,
         j: usize,
+        first: bool,
     ) {
         let mut i = 0;
         while i + MR <= m {
-            tile::<MR, V>(a, s, b, c, n, k, i, j);
+            tile::<MR, V>(a, s, b, c, n, k, i, j, first);
             i += MR;
         }
         match m - i {
             0 => {}
-            1 => tile::<1, V>(a, s, b, c, n, k, i, j),
-            2 => tile::<2, V>(a, s, b, c, n, k, i, j),
-            3 => tile::<3, V>(a, s, b, c, n, k, i, j),
-            4 => tile::<4, V>(a, s, b, c, n, k, i, j),
-            _ => tile::<5, V>(a, s, b, c, n, k, i, j),
+            1 => tile::<1, V>(a, s, b, c, n, k, i, j, first),
+            2 => tile::<2, V>(a, s, b, c, n, k, i, j, first),
+            3 => tile::<3, V>(a, s, b, c, n, k, i, j, first),
+            4 => tile::<4, V>(a, s, b, c, n, k, i, j, first),
+            _ => tile::<5, V>(a, s, b, c, n, k, i, j, first),
         }
     }
 
-    /// C[i..i+R, j..j+8V], held in R·V registers for the whole of k.
+    /// C[i..i+R, j..j+8V], held in R·V registers over the k steps, from zero or, when not
+    /// `first`, from C's values.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     #[allow(clippy::too_many_arguments)]
     unsafe fn tile<const R: usize, const V: usize>(
         a: *const f32,
         s: Strides,
-        b: *const f32,
+        (b, bs): (*const f32, usize),
         c: *mut f32,
         n: usize,
         k: usize,
         i: usize,
         j: usize,
+        first: bool,
     ) {
         let mut acc = [[_mm256_setzero_ps(); V]; R];
+        if !first {
+            for (r, row) in acc.iter_mut().enumerate() {
+                for (v, y) in row.iter_mut().enumerate() {
+                    *y = _mm256_loadu_ps(c.add((i + r) * n + j + 8 * v));
+                }
+            }
+        }
         // One pointer a row, so that the broadcasts do not wait on a chain of additions.
         let mut rows = [a; R];
         for (r, p) in rows.iter_mut().enumerate() {
             *p = a.add((i + r) * s.rs);
         }
-        let mut brow = b.add(j);
+        let mut brow = b;
         for _ in 0..k {
             let mut bv = [_mm256_setzero_ps(); V];
             for (v, x) in bv.iter_mut().enumerate() {
@@ -199,7 +278,7 @@ mod avx2 {
                     *y = _mm256_fmadd_ps(x, bv[v], *y);
                 }
             }
-            brow = brow.add(n);
+            brow = brow.add(bs);
         }
         for (r, row) in acc.iter().enumerate() {
             for (v, y) in row.iter().enumerate() {
@@ -228,27 +307,49 @@ mod avx512 {
         n: usize,
         k: usize,
     ) {
-        let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-        // Depth in blocks of KC, so that B's panel (KC × 32) stays in L1; a block after the
-        // first carries each sum on from C, which holds it exactly.
-        let mut p0 = 0;
-        while p0 < k || p0 == 0 {
-            let kb = super::KC.min(k - p0);
-            let (ab, bb) = (ap.add(p0 * s.cs), bp.add(p0 * n));
-            let first = p0 == 0;
-            let mut j = 0;
-            while j + 32 <= n {
-                rows::<2>(ab, s, bb, cp, m, n, kb, j, u16::MAX, first);
-                j += 32;
+        let lanes = |w: usize| if w >= 16 { u16::MAX } else { (1u16 << w) - 1 };
+        let panels = n.div_ceil(32);
+        super::PANEL.with_borrow_mut(|panel| {
+            let pp = panel.reserve(32 * super::KC.min(k) * panels);
+            let pack = super::packs(m, n);
+            let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+            let mut p0 = 0;
+            while p0 < k || p0 == 0 {
+                let kb = super::KC.min(k - p0);
+                let ab = ap.add(p0 * s.cs);
+                let first = p0 == 0;
+                if pack {
+                    // B[p0..p0+kb] as panels of kb rows of 32 columns (past n, zeros), read
+                    // row by row so that the reads stream.
+                    for q in 0..kb {
+                        let src = bp.add((p0 + q) * n);
+                        for t in 0..panels {
+                            let w = (n - 32 * t).min(32);
+                            let (lo, hi) = (lanes(w), lanes(w.saturating_sub(16)));
+                            let (from, to) = (src.add(32 * t), pp.add((t * kb + q) * 32));
+                            _mm512_store_ps(to, _mm512_maskz_loadu_ps(lo, from));
+                            _mm512_store_ps(to.add(16), _mm512_maskz_loadu_ps(hi, from.add(16)));
+                        }
+                    }
+                }
+                for t in 0..panels {
+                    let j = 32 * t;
+                    let w = (n - j).min(32);
+                    let (lo, hi) = (lanes(w), lanes(w.saturating_sub(16)));
+                    let bb = if pack {
+                        (pp.add(t * kb * 32) as *const f32, 32)
+                    } else {
+                        (bp.add(p0 * n + j), n)
+                    };
+                    if w > 16 {
+                        rows::<2>(ab, s, bb, cp, m, n, kb, j, hi, first);
+                    } else {
+                        rows::<1>(ab, s, bb, cp, m, n, kb, j, lo, first);
+                    }
+                }
+                p0 += kb.max(1);
             }
-            while j < n {
-                let w = (n - j).min(16);
-                let mask = if w == 16 { u16::MAX } else { (1u16 << w) - 1 };
-                rows::<1>(ab, s, bb, cp, m, n, kb, j, mask, first);
-                j += w;
-            }
-            p0 += kb.max(1);
-        }
+        })
     }
 
     #[target_feature(enable = "avx512f")]
@@ -256,7 +357,7 @@ mod avx512 {
     unsafe fn rows<const V: usize>(
         a: *const f32,
         s: Strides,
-        b: *const f32,
+        b: (*const f32, usize),
         c: *mut f32,
         m: usize,
         n: usize,
@@ -282,15 +383,16 @@ mod avx512 {
         }
     }
 
-    /// C[i..i+R, j..j+16V] (with V = 1 only the lanes of `mask`), from zero or, when not
-    /// `first`, from C's values.
+    /// C[i..i+R, j..j+16V] (the last register only the lanes of `mask`) from B's rows `b`
+    /// with their stride, a packed panel's or B's own, from zero or, when not `first`,
+    /// from C's values.
     #[target_feature(enable = "avx512f")]
     #[inline]
     #[allow(clippy::too_many_arguments)]
     unsafe fn tile<const R: usize, const V: usize>(
         a: *const f32,
         s: Strides,
-        b: *const f32,
+        (b, bs): (*const f32, usize),
         c: *mut f32,
         n: usize,
         k: usize,
@@ -304,7 +406,7 @@ mod avx512 {
             for (r, row) in acc.iter_mut().enumerate() {
                 for (v, y) in row.iter_mut().enumerate() {
                     let at = c.add((i + r) * n + j + 16 * v);
-                    *y = if V == 1 {
+                    *y = if v + 1 == V {
                         _mm512_maskz_loadu_ps(mask, at)
                     } else {
                         _mm512_loadu_ps(at)
@@ -316,12 +418,12 @@ mod avx512 {
         for (r, p) in rows.iter_mut().enumerate() {
             *p = a.add((i + r) * s.rs);
         }
-        let mut brow = b.add(j);
+        let mut brow = b;
         for _ in 0..k {
             let mut bv = [_mm512_setzero_ps(); V];
             for (v, x) in bv.iter_mut().enumerate() {
-                *x = if V == 1 {
-                    _mm512_maskz_loadu_ps(mask, brow)
+                *x = if v + 1 == V {
+                    _mm512_maskz_loadu_ps(mask, brow.add(16 * v))
                 } else {
                     _mm512_loadu_ps(brow.add(16 * v))
                 };
@@ -333,12 +435,12 @@ mod avx512 {
                     *y = _mm512_fmadd_ps(x, bv[v], *y);
                 }
             }
-            brow = brow.add(n);
+            brow = brow.add(bs);
         }
         for (r, row) in acc.iter().enumerate() {
             for (v, y) in row.iter().enumerate() {
                 let out = c.add((i + r) * n + j + 16 * v);
-                if V == 1 {
+                if v + 1 == V {
                     _mm512_mask_storeu_ps(out, mask, *y);
                 } else {
                     _mm512_storeu_ps(out, *y);
@@ -443,21 +545,35 @@ mod tests {
 
     #[test]
     fn the_scalar_path_gives_the_vector_paths_bits() {
-        let (m, n, k) = (11, 37, 600);
-        let a = values(m * k, 3);
-        let b = values(k * n, 4);
-        let s = Strides { rs: k, cs: 1 };
-        let mut fast = vec![0.0; m * n];
-        let mut slow = vec![0.0; m * n];
-        matmul(&a, s, &b, &mut fast, m, n, k);
-        scalar(&a, s, &b, &mut slow, 0, m, 0, n, n, k);
-        assert_eq!(first_difference(&fast, &slow), None);
-        #[cfg(target_arch = "x86_64")]
-        if avx2_fma() {
-            let mut mid = vec![0.0; m * n];
-            // SAFETY: the CPU has AVX2 and FMA; the lengths are those matmul asserts.
-            unsafe { avx2::matmul(&a, s, &b, &mut mid, m, n, k) };
-            assert_eq!(first_difference(&mid, &slow), None);
+        // Narrow and wide B (packed panels, a last panel part full), one depth block and
+        // three, A plain and transposed.
+        for (m, n, k) in [
+            (11, 37, 600),
+            (40, 300, 600),
+            (29, 520, 300),
+            (16, 256, 257),
+        ] {
+            for at in [false, true] {
+                let a = values(m * k, 3);
+                let b = values(k * n, 4);
+                let s = if at {
+                    Strides { rs: 1, cs: m }
+                } else {
+                    Strides { rs: k, cs: 1 }
+                };
+                let mut fast = vec![0.0; m * n];
+                let mut slow = vec![0.0; m * n];
+                matmul(&a, s, &b, &mut fast, m, n, k);
+                scalar(&a, s, &b, &mut slow, 0, m, 0, n, n, k);
+                assert_eq!(first_difference(&fast, &slow), None, "{m}×{k}·{k}×{n}");
+                #[cfg(target_arch = "x86_64")]
+                if avx2_fma() {
+                    let mut mid = vec![0.0; m * n];
+                    // SAFETY: the CPU has AVX2 and FMA; the lengths are those matmul asserts.
+                    unsafe { avx2::matmul(&a, s, &b, &mut mid, m, n, k) };
+                    assert_eq!(first_difference(&mid, &slow), None, "AVX2 {m}×{k}·{k}×{n}");
+                }
+            }
         }
     }
 
