@@ -38,25 +38,21 @@ pub fn matmul(a: &[f32], s: Strides, b: &[f32], c: &mut [f32], m: usize, n: usiz
     scalar(a, s, b, c, 0, m, 0, n, n, k);
 }
 
-/// t[c × r] = wᵀ for w[r × c] row-major. Eight rows at a time, so that each write is a run
-/// of eight and the reads stream from eight rows that stay in cache.
+/// t[c × r] = wᵀ for w[r × c] row-major: blocks of 8 × 8 through AVX2's shuffles, and the
+/// edges (or every element, without AVX2) one at a time.
 pub fn transpose(w: &[f32], t: &mut [f32], r: usize, c: usize) {
     let (w, t) = (&w[..r * c], &mut t[..r * c]);
-    let mut i0 = 0;
-    while i0 + 8 <= r {
-        let rows: [&[f32]; 8] = std::array::from_fn(|q| &w[(i0 + q) * c..(i0 + q + 1) * c]);
-        for j in 0..c {
-            let out: &mut [f32; 8] = (&mut t[j * r + i0..j * r + i0 + 8])
-                .try_into()
-                .expect("eight");
-            for (o, row) in out.iter_mut().zip(&rows) {
-                *o = row[j];
-            }
-        }
-        i0 += 8;
+    let (mut r8, mut c8) = (0, 0);
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        (r8, c8) = (r / 8 * 8, c / 8 * 8);
+        // SAFETY: the CPU has AVX2; every block lies within the first r8 rows and c8
+        // columns of both matrices, whose lengths are r·c.
+        unsafe { avx2::transpose(w.as_ptr(), t.as_mut_ptr(), r, c, r8, c8) };
     }
-    for i in i0..r {
-        for j in 0..c {
+    for i in 0..r {
+        let j0 = if i < r8 { c8 } else { 0 };
+        for j in j0..c {
             t[j * r + i] = w[i * c + j];
         }
     }
@@ -150,6 +146,54 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     const MR: usize = 6;
+
+    /// The blocks of rows 0..r8 and columns 0..c8 of `transpose`, eight by eight.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn transpose(
+        w: *const f32,
+        t: *mut f32,
+        r: usize,
+        c: usize,
+        r8: usize,
+        c8: usize,
+    ) {
+        // Column blocks outside, so that the stores run along t's rows.
+        for j0 in (0..c8).step_by(8) {
+            for i0 in (0..r8).step_by(8) {
+                let mut x = [_mm256_setzero_ps(); 8];
+                for (q, v) in x.iter_mut().enumerate() {
+                    *v = _mm256_loadu_ps(w.add((i0 + q) * c + j0));
+                }
+                // Pairs of rows interleaved, then pairs of pairs, then the halves swapped.
+                let p = [
+                    _mm256_unpacklo_ps(x[0], x[1]),
+                    _mm256_unpackhi_ps(x[0], x[1]),
+                    _mm256_unpacklo_ps(x[2], x[3]),
+                    _mm256_unpackhi_ps(x[2], x[3]),
+                    _mm256_unpacklo_ps(x[4], x[5]),
+                    _mm256_unpackhi_ps(x[4], x[5]),
+                    _mm256_unpacklo_ps(x[6], x[7]),
+                    _mm256_unpackhi_ps(x[6], x[7]),
+                ];
+                let q = [
+                    _mm256_shuffle_ps::<0x44>(p[0], p[2]),
+                    _mm256_shuffle_ps::<0xEE>(p[0], p[2]),
+                    _mm256_shuffle_ps::<0x44>(p[1], p[3]),
+                    _mm256_shuffle_ps::<0xEE>(p[1], p[3]),
+                    _mm256_shuffle_ps::<0x44>(p[4], p[6]),
+                    _mm256_shuffle_ps::<0xEE>(p[4], p[6]),
+                    _mm256_shuffle_ps::<0x44>(p[5], p[7]),
+                    _mm256_shuffle_ps::<0xEE>(p[5], p[7]),
+                ];
+                for k in 0..4 {
+                    let low = _mm256_permute2f128_ps::<0x20>(q[k], q[k + 4]);
+                    let high = _mm256_permute2f128_ps::<0x31>(q[k], q[k + 4]);
+                    _mm256_storeu_ps(t.add((j0 + k) * r + i0), low);
+                    _mm256_storeu_ps(t.add((j0 + k + 4) * r + i0), high);
+                }
+            }
+        }
+    }
 
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn matmul(
