@@ -207,6 +207,54 @@ fn epochs(c: &mut Criterion) {
     g.finish();
 }
 
+/// One minibatch step's products for W2's and W3's shapes on one thread, their operands in
+/// cache: each layer's forward product, weight gradient (Aᵀ·dz) and input gradient (all but
+/// the first layer's). The throughput is the products' own FLOPs (2mnk each), so
+/// criterion's "elem/s" are the tiles' FLOP/s.
+fn products(c: &mut Criterion) {
+    let mut g = c.benchmark_group("products");
+    for (name, text) in [
+        ("w2", include_str!("../experiments/bench_w2.toml")),
+        ("w3", include_str!("../experiments/bench_w3.toml")),
+    ] {
+        let plan = plan_of(text, &format!("bench_{name}"));
+        let setup = plan.setup(&plan.cohorts[0]);
+        let dims = setup.arch.dims();
+        let n = setup.batch_size.expect("minibatches");
+        let widest = *dims.iter().max().expect("layers");
+        let filled = |len: usize| {
+            (0..len)
+                .map(|i| ((i % 17) as f32 - 8.0) / 8.0)
+                .collect::<Vec<f32>>()
+        };
+        let weights: Vec<Vec<f32>> = dims.windows(2).map(|w| filled(w[0] * w[1])).collect();
+        let (input, dz) = (filled(n * widest), filled(n * widest));
+        let mut out = vec![0.0f32; widest * widest.max(n)];
+        let flops: usize = dims
+            .windows(2)
+            .enumerate()
+            .map(|(l, w)| 2 * n * w[0] * w[1] * if l == 0 { 2 } else { 3 })
+            .sum();
+        g.throughput(Throughput::Elements(flops as u64));
+        g.bench_function(format!("{name} one step's products, 1 thread"), |b| {
+            b.iter(|| {
+                for (l, w) in dims.windows(2).enumerate() {
+                    let (i, o) = (w[0], w[1]);
+                    let plain = |k| dense::Strides { rs: k, cs: 1 };
+                    dense::matmul(&input, plain(i), &weights[l], &mut out, n, o, i);
+                    let at = dense::Strides { rs: 1, cs: i };
+                    dense::matmul(&input, at, &dz[..n * o], &mut out, i, o, n);
+                    if l > 0 {
+                        // Wᵀ as the transposed copy the backward pass makes: same shape.
+                        dense::matmul(&dz, plain(o), &weights[l], &mut out, n, i, o);
+                    }
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
 fn recording(c: &mut Criterion) {
     initbench::train::setup_process();
     let plan = seed_plan(50);
@@ -242,6 +290,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = sampling, steps, training, w2_epoch, epochs, recording
+    targets = sampling, steps, training, w2_epoch, epochs, products, recording
 }
 criterion_main!(benches);

@@ -207,8 +207,12 @@ mod avx2 {
     ) {
         super::PANEL.with_borrow_mut(|panel| {
             let panels = n / 16;
-            let pp = panel.reserve(16 * super::KC.min(k) * panels);
             let pack = super::packs(m, n);
+            let pp = if pack {
+                panel.reserve(16 * super::KC.min(k) * panels)
+            } else {
+                std::ptr::null_mut()
+            };
             let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
             let mut p0 = 0;
             while p0 < k || p0 == 0 {
@@ -354,8 +358,12 @@ mod avx512 {
         let lanes = |w: usize| if w >= 16 { u16::MAX } else { (1u16 << w) - 1 };
         let panels = n.div_ceil(32);
         super::PANEL.with_borrow_mut(|panel| {
-            let pp = panel.reserve(32 * super::KC.min(k) * panels);
             let pack = super::packs(m, n);
+            let pp = if pack {
+                panel.reserve(32 * super::KC.min(k) * panels)
+            } else {
+                std::ptr::null_mut()
+            };
             let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
             let mut p0 = 0;
             while p0 < k || p0 == 0 {

@@ -22,7 +22,8 @@ use super::schedule;
 use super::{Metrics, Setup};
 use crate::model::{Loss, OutputActivation};
 use elementwise::Act;
-use matmul::{matmul, Strides};
+// Public for the benches, which time the products alone.
+pub use matmul::{matmul, Strides};
 
 /// Whether [`train_epoch`] takes cohorts with this setup (f32 on the CPU is the caller's
 /// check): plain networks of the activations of [`Act`], and a softmax head with
