@@ -8,6 +8,7 @@
 // as written, so each line can be read against its tensor expression.
 #![allow(clippy::neg_multiply, clippy::identity_op)]
 
+use super::libm;
 use crate::model::activation::{SELU_ALPHA, SELU_LAMBDA};
 use crate::model::Activation;
 
@@ -29,6 +30,40 @@ pub enum Act {
 const LAMBDA: f32 = SELU_LAMBDA as f32;
 const ALPHA: f32 = SELU_ALPHA as f32;
 const LAMBDA_ALPHA: f32 = (SELU_LAMBDA * SELU_ALPHA) as f32;
+
+/// The libm an activation is computed with: the platform's, one element a call, or
+/// [`libm`]'s copies of glibc's, which vectorize and give the same bits where
+/// [`libm::matches_platform`] says so.
+pub trait Math {
+    fn exp(x: f32) -> f32;
+    fn tanh(x: f32) -> f32;
+}
+
+pub struct Platform;
+
+impl Math for Platform {
+    #[inline(always)]
+    fn exp(x: f32) -> f32 {
+        x.exp()
+    }
+    #[inline(always)]
+    fn tanh(x: f32) -> f32 {
+        x.tanh()
+    }
+}
+
+pub struct Glibc;
+
+impl Math for Glibc {
+    #[inline(always)]
+    fn exp(x: f32) -> f32 {
+        libm::expf(x)
+    }
+    #[inline(always)]
+    fn tanh(x: f32) -> f32 {
+        libm::tanhf(x)
+    }
+}
 
 impl Act {
     pub fn of(a: Activation) -> Option<Act> {
@@ -53,25 +88,25 @@ impl Act {
     }
 
     /// f(z).
-    #[inline]
-    pub fn forward(self, z: f32) -> f32 {
+    #[inline(always)]
+    pub fn forward<M: Math>(self, z: f32) -> f32 {
         match self {
             Act::Linear => z,
-            Act::Sigmoid => sigmoid(z),
-            Act::Tanh => z.tanh(),
+            Act::Sigmoid => sigmoid::<M>(z),
+            Act::Tanh => M::tanh(z),
             Act::Relu => z.max(0.0),
             Act::LeakyRelu { slope, .. } => maximum(z, z * slope + 0.0),
-            Act::Elu { alpha } => elu(z, alpha),
-            Act::Selu => elu(z, ALPHA) * LAMBDA + 0.0,
-            Act::Silu => z * sigmoid(z),
+            Act::Elu { alpha } => elu::<M>(z, alpha),
+            Act::Selu => elu::<M>(z, ALPHA) * LAMBDA + 0.0,
+            Act::Silu => z * sigmoid::<M>(z),
             Act::Softsign => z / (z.abs() * 1.0 + 1.0),
         }
     }
 
     /// f'(z) given z and a = f(z), as `Activation::derivative` computes it (ReLU's is applied
     /// by [`relu_backward`] instead).
-    #[inline]
-    pub fn derivative(self, z: f32, a: f32) -> f32 {
+    #[inline(always)]
+    pub fn derivative<M: Math>(self, z: f32, a: f32) -> f32 {
         match self {
             Act::Linear => 1.0,
             Act::Sigmoid => a * (a * -1.0 + 1.0),
@@ -87,7 +122,7 @@ impl Act {
                 (p * LAMBDA + 0.0) + (p * -1.0 + 1.0) * (a * 1.0 + LAMBDA_ALPHA)
             }
             Act::Silu => {
-                let s = sigmoid(z);
+                let s = sigmoid::<M>(z);
                 s * ((z * (s * -1.0 + 1.0)) * 1.0 + 1.0)
             }
             Act::Softsign => {
@@ -101,72 +136,211 @@ impl Act {
     pub fn needs_z(self) -> bool {
         !matches!(self, Act::Linear | Act::Sigmoid | Act::Tanh | Act::Relu)
     }
+
+    /// Whether f or f' calls exp or tanh.
+    fn calls_libm(self) -> bool {
+        matches!(
+            self,
+            Act::Sigmoid | Act::Tanh | Act::Elu { .. } | Act::Selu | Act::Silu
+        )
+    }
 }
 
-/// a = f(z + b) row by row (`b` one bias a column), and the pre-activations into `keep_z`
-/// when it is not empty: the activation chosen once, outside the loop, so that ReLU's loop
-/// vectorizes (with the wider instruction sets where the CPU has them).
-pub fn bias_act(act: Act, z: &[f32], b: &[f32], a: &mut [f32], keep_z: &mut [f32]) {
+/// The instruction set the elementwise loops are compiled for, and the libm they call.
+#[derive(Clone, Copy)]
+enum Lanes {
+    Avx512 { glibc: bool },
+    Avx2 { glibc: bool },
+    Scalar,
+}
+
+fn lanes(calls_libm: bool) -> Lanes {
     #[cfg(target_arch = "x86_64")]
     {
+        // glibc's expf takes the fused multiply-adds these CPUs have (AVX-512F implies FMA).
+        let glibc = calls_libm && libm::matches_platform();
         if is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F.
-            return unsafe { bias_act_avx512(act, z, b, a, keep_z) };
+            return Lanes::Avx512 { glibc };
         }
-        if is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2.
-            return unsafe { bias_act_avx2(act, z, b, a, keep_z) };
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            return Lanes::Avx2 { glibc };
         }
     }
-    bias_act_any(act, z, b, a, keep_z)
+    let _ = calls_libm;
+    Lanes::Scalar
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn bias_act_avx512(act: Act, z: &[f32], b: &[f32], a: &mut [f32], keep_z: &mut [f32]) {
-    bias_act_any(act, z, b, a, keep_z)
+/// Declares `$name`, which runs `$body` (generic over `M: Math`) compiled for the widest
+/// instruction set the CPU has, with glibc's vectorizing libm where `$calls` (the body calls
+/// exp or tanh) and it gives the platform's bits, else the platform's.
+macro_rules! dispatch {
+    ($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) = $body:ident if $calls:expr) => {
+        $(#[$doc])*
+        pub fn $name($($arg: $ty),*) {
+            match lanes($calls) {
+                #[cfg(target_arch = "x86_64")]
+                Lanes::Avx512 { glibc } => {
+                    #[target_feature(enable = "avx512f")]
+                    unsafe fn wide<M: Math>($($arg: $ty),*) {
+                        $body::<M>($($arg),*)
+                    }
+                    // SAFETY: the CPU has AVX-512F.
+                    unsafe {
+                        if glibc {
+                            wide::<Glibc>($($arg),*)
+                        } else {
+                            wide::<Platform>($($arg),*)
+                        }
+                    }
+                }
+                #[cfg(target_arch = "x86_64")]
+                Lanes::Avx2 { glibc } => {
+                    #[target_feature(enable = "avx2,fma")]
+                    unsafe fn wide<M: Math>($($arg: $ty),*) {
+                        $body::<M>($($arg),*)
+                    }
+                    // SAFETY: the CPU has AVX2 and FMA.
+                    unsafe {
+                        if glibc {
+                            wide::<Glibc>($($arg),*)
+                        } else {
+                            wide::<Platform>($($arg),*)
+                        }
+                    }
+                }
+                _ => $body::<Platform>($($arg),*),
+            }
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn bias_act_avx2(act: Act, z: &[f32], b: &[f32], a: &mut [f32], keep_z: &mut [f32]) {
-    bias_act_any(act, z, b, a, keep_z)
+dispatch! {
+    /// a = f(z + b) row by row (`b` one bias a column), and the pre-activations into
+    /// `keep_z` when it is not empty.
+    fn bias_act(act: Act, z: &[f32], b: &[f32], a: &mut [f32], keep_z: &mut [f32]) = bias_act_any if act.calls_libm()
+}
+
+dispatch! {
+    /// dL/dz = dL/da · f'(z) for a layer's activations `a` and, when f' needs them, its
+    /// pre-activations `z` (else `z` is empty).
+    fn act_backward(act: Act, da: &[f32], a: &[f32], z: &[f32], dz: &mut [f32]) = act_backward_any if act.calls_libm()
+}
+
+/// Runs `$body` with `$f` bound to `$act` rebuilt in each arm, so that the matches in
+/// [`Act::forward`] and [`Act::derivative`] fold away and each arm's loop vectorizes.
+macro_rules! per_act {
+    ($act:expr, $f:ident => $body:expr) => {
+        match $act {
+            Act::Linear => {
+                let $f = Act::Linear;
+                $body
+            }
+            Act::Sigmoid => {
+                let $f = Act::Sigmoid;
+                $body
+            }
+            Act::Tanh => {
+                let $f = Act::Tanh;
+                $body
+            }
+            Act::Relu => {
+                let $f = Act::Relu;
+                $body
+            }
+            Act::LeakyRelu { slope, one_minus } => {
+                let $f = Act::LeakyRelu { slope, one_minus };
+                $body
+            }
+            Act::Elu { alpha } => {
+                let $f = Act::Elu { alpha };
+                $body
+            }
+            Act::Selu => {
+                let $f = Act::Selu;
+                $body
+            }
+            Act::Silu => {
+                let $f = Act::Silu;
+                $body
+            }
+            Act::Softsign => {
+                let $f = Act::Softsign;
+                $body
+            }
+        }
+    };
+}
+
+dispatch! {
+    /// v = e^v for each element.
+    fn exp_in_place(v: &mut [f32]) = exp_any if true
 }
 
 #[inline(always)]
-fn bias_act_any(act: Act, z: &[f32], b: &[f32], a: &mut [f32], keep_z: &mut [f32]) {
-    let o = b.len();
-    if let Act::Relu = act {
-        for (ar, zr) in a.chunks_exact_mut(o).zip(z.chunks_exact(o)) {
-            for ((av, &zv), &bj) in ar.iter_mut().zip(zr).zip(b) {
-                *av = (zv + bj).max(0.0);
-            }
-        }
-        return;
-    }
-    for (r, (ar, zr)) in a.chunks_exact_mut(o).zip(z.chunks_exact(o)).enumerate() {
-        for (j, ((av, &zv), &bj)) in ar.iter_mut().zip(zr).zip(b).enumerate() {
-            let v = zv + bj;
-            if let Some(k) = keep_z.get_mut(r * o + j) {
-                *k = v;
-            }
-            *av = act.forward(v);
-        }
+fn exp_any<M: Math>(v: &mut [f32]) {
+    for x in v {
+        *x = M::exp(*x);
     }
 }
 
+#[inline(always)]
+fn bias_act_any<M: Math>(act: Act, z: &[f32], b: &[f32], a: &mut [f32], keep_z: &mut [f32]) {
+    // A loop written out in each arm, not a closure: the loop must inline its activation
+    // (which a closure of this size does not) to vectorize and take the FMA instructions.
+    let o = b.len();
+    per_act!(act, f => {
+        let rows = a.chunks_exact_mut(o).zip(z.chunks_exact(o));
+        if keep_z.is_empty() {
+            for (ar, zr) in rows {
+                for ((av, &zv), &bj) in ar.iter_mut().zip(zr).zip(b) {
+                    *av = f.forward::<M>(zv + bj);
+                }
+            }
+        } else {
+            for ((ar, zr), kr) in rows.zip(keep_z.chunks_exact_mut(o)) {
+                for (((av, &zv), &bj), kv) in ar.iter_mut().zip(zr).zip(b).zip(kr) {
+                    let v = zv + bj;
+                    *kv = v;
+                    *av = f.forward::<M>(v);
+                }
+            }
+        }
+    })
+}
+
+#[inline(always)]
+fn act_backward_any<M: Math>(act: Act, da: &[f32], a: &[f32], z: &[f32], dz: &mut [f32]) {
+    per_act!(act, f => match f {
+        Act::Relu => {
+            for ((d, &g), &av) in dz.iter_mut().zip(da).zip(a) {
+                *d = relu_backward(g, av);
+            }
+        }
+        _ if f.needs_z() => {
+            for (((d, &g), &av), &zv) in dz.iter_mut().zip(da).zip(a).zip(z) {
+                *d = g * f.derivative::<M>(zv, av);
+            }
+        }
+        _ => {
+            for ((d, &g), &av) in dz.iter_mut().zip(da).zip(a) {
+                *d = g * f.derivative::<M>(0.0, av);
+            }
+        }
+    })
+}
+
 /// da · ReLU'(z) from the activations, as `ops::relu_backward` computes it.
-#[inline]
+#[inline(always)]
 pub fn relu_backward(da: f32, a: f32) -> f32 {
     da * if a > 0.0 { 1.0 } else { 0.0 }
 }
 
-#[inline]
-fn sigmoid(z: f32) -> f32 {
-    ((-z).exp() * 1.0 + 1.0).recip()
+#[inline(always)]
+fn sigmoid<M: Math>(z: f32) -> f32 {
+    (M::exp(-z) * 1.0 + 1.0).recip()
 }
 
-#[inline]
+#[inline(always)]
 fn positive(z: f32) -> f32 {
     if z > 0.0 {
         1.0
@@ -176,7 +350,7 @@ fn positive(z: f32) -> f32 {
 }
 
 /// candle's `maximum`: the second only when the first is smaller (so a NaN first stays).
-#[inline]
+#[inline(always)]
 fn maximum(x: f32, y: f32) -> f32 {
     if x < y {
         y
@@ -186,7 +360,7 @@ fn maximum(x: f32, y: f32) -> f32 {
 }
 
 /// candle's `minimum`.
-#[inline]
+#[inline(always)]
 fn minimum(x: f32, y: f32) -> f32 {
     if x > y {
         y
@@ -195,41 +369,66 @@ fn minimum(x: f32, y: f32) -> f32 {
     }
 }
 
-#[inline]
-fn elu(z: f32, alpha: f32) -> f32 {
+#[inline(always)]
+fn elu<M: Math>(z: f32, alpha: f32) -> f32 {
     let p = positive(z);
-    let neg = minimum(z, 0.0).exp() * alpha + -alpha;
+    let neg = M::exp(minimum(z, 0.0)) * alpha + -alpha;
     p * z + (p * -1.0 + 1.0) * neg
 }
 
-/// Softmax with cross-entropy for one row of logits `z` and one-hot `t`: writes dL/dz of the
-/// batch's mean loss, (softmax(z) − t) / n, into `dz`, as `Head::forward` then
-/// `Head::backward` compute it (log-softmax shifted by the row's max, its exp the output).
-#[inline]
-pub fn softmax_ce_backward(z: &[f32], t: &[f32], inv_n: f32, dz: &mut [f32]) {
-    let (max, lse) = log_softmax_shift(z);
-    for ((d, &v), &y) in dz.iter_mut().zip(z).zip(t) {
-        let o = ((v - max) - lse).exp();
-        *d = (o - y) * inv_n + 0.0;
+/// Softmax with cross-entropy for a batch of logits [n, K] (in `dz` on entry) and one-hot
+/// targets `t`: writes dL/dz of the batch's mean loss, (softmax(z) − t) / n, into `dz`, as
+/// `Head::forward` then `Head::backward` compute it (log-softmax shifted by the row's max,
+/// its exp the output). `exps` holds n · K and `lse` n, as scratch.
+pub fn softmax_ce_backward(
+    dz: &mut [f32],
+    t: &[f32],
+    k: usize,
+    inv_n: f32,
+    exps: &mut [f32],
+    lse: &mut [f32],
+) {
+    shift_by_max(dz, k);
+    exps.copy_from_slice(dz);
+    exp_in_place(exps);
+    log_sums(exps, k, lse);
+    for (row, &l) in dz.chunks_exact_mut(k).zip(&*lse) {
+        for v in row {
+            *v -= l;
+        }
+    }
+    exp_in_place(dz);
+    for (d, &y) in dz.iter_mut().zip(t) {
+        *d = (*d - y) * inv_n + 0.0;
     }
 }
 
-/// A row's max and the log of its shifted exponentials' sum, log p = (z − max) − lse, as
-/// `log_softmax` computes them: candle's max is the first element, replaced by each larger
-/// one (so a NaN first stays), and its sum over fewer than 32 elements adds in order from 0.
-#[inline]
-pub fn log_softmax_shift(z: &[f32]) -> (f32, f32) {
-    let mut max = z[0];
-    for &v in &z[1..] {
-        if max < v {
-            max = v;
+/// Each row of `z` [n, k] less its max, as `log_softmax` shifts it: candle's max is the
+/// first element, replaced by each larger one (so a NaN first stays).
+pub fn shift_by_max(z: &mut [f32], k: usize) {
+    for row in z.chunks_exact_mut(k) {
+        let mut max = row[0];
+        for &v in &row[1..] {
+            if max < v {
+                max = v;
+            }
+        }
+        for v in row {
+            *v -= max;
         }
     }
-    let mut sum = 0.0f32;
-    for &v in z {
-        sum += (v - max).exp();
+}
+
+/// The log of each row's sum, `log_softmax`'s lse from the shifted exponentials: candle's
+/// sum over fewer than 32 elements adds in order from 0.
+pub fn log_sums(exps: &[f32], k: usize, lse: &mut [f32]) {
+    for (l, row) in lse.iter_mut().zip(exps.chunks_exact(k)) {
+        let mut sum = 0.0f32;
+        for &e in row {
+            sum += e;
+        }
+        *l = sum.ln();
     }
-    (max, sum.ln())
 }
 
 /// The largest number of classes [`softmax_ce_backward`] takes.
@@ -287,23 +486,49 @@ mod tests {
         ]
     }
 
+    /// Both libms where the platform's is glibc's (the dispatched loops take [`Glibc`] then),
+    /// element by element and through the vectorized loops, against candle's ops.
     #[test]
     fn activations_and_derivatives_have_candles_bits() {
         let x = inputs();
-        let z = Tensor::from_slice(&x, x.len(), &Device::Cpu).unwrap();
+        let n = x.len();
+        let z = Tensor::from_slice(&x, n, &Device::Cpu).unwrap();
+        // z + (−0) is z for every z, −0 included.
+        let no_bias = vec![-0.0f32; n];
         for a in all() {
             let act = Act::of(a).unwrap();
             let fa = a.forward(&z).unwrap();
             let want_f: Vec<f32> = fa.to_vec1().unwrap();
-            let got_f: Vec<f32> = x.iter().map(|&v| act.forward(v)).collect();
-            assert_eq!(first_difference(&got_f, &want_f), None, "{a:?} forward");
             let want_d: Vec<f32> = a.derivative(&z, &fa).unwrap().to_vec1().unwrap();
+
+            let got_f: Vec<f32> = x.iter().map(|&v| act.forward::<Platform>(v)).collect();
+            assert_eq!(first_difference(&got_f, &want_f), None, "{a:?} forward");
             let got_d: Vec<f32> = x
                 .iter()
                 .zip(&got_f)
-                .map(|(&v, &f)| act.derivative(v, f))
+                .map(|(&v, &f)| act.derivative::<Platform>(v, f))
                 .collect();
             assert_eq!(first_difference(&got_d, &want_d), None, "{a:?} derivative");
+
+            let (mut vf, mut kept) = (vec![0.0; n], vec![0.0; n]);
+            bias_act(act, &x, &no_bias, &mut vf, &mut kept);
+            assert_eq!(first_difference(&vf, &want_f), None, "{a:?} loop forward");
+            assert_eq!(first_difference(&kept, &x), None, "{a:?} kept z");
+            if act.needs_z() {
+                let mut no_keep = vec![0.0; n];
+                bias_act(act, &x, &no_bias, &mut no_keep, &mut []);
+                assert_eq!(first_difference(&no_keep, &want_f), None, "{a:?} unkept");
+            }
+            if !matches!(act, Act::Relu) {
+                let z_in: &[f32] = if act.needs_z() { &x } else { &[] };
+                let mut vd = vec![0.0; n];
+                act_backward(act, &vec![1.0; n], &vf, z_in, &mut vd);
+                assert_eq!(
+                    first_difference(&vd, &want_d),
+                    None,
+                    "{a:?} loop derivative"
+                );
+            }
         }
         assert!(Act::of(Activation::Gelu).is_none());
     }
@@ -352,16 +577,10 @@ mod tests {
                 .unwrap()
                 .to_vec1()
                 .unwrap();
-            let mut got = vec![0.0; n * k];
+            let mut got = z.clone();
             let inv_n = (1.0 / n as f64) as f32;
-            for r in 0..n {
-                softmax_ce_backward(
-                    &z[r * k..(r + 1) * k],
-                    &t[r * k..(r + 1) * k],
-                    inv_n,
-                    &mut got[r * k..(r + 1) * k],
-                );
-            }
+            let (mut exps, mut lse) = (vec![0.0; n * k], vec![0.0; n]);
+            softmax_ce_backward(&mut got, &t, k, inv_n, &mut exps, &mut lse);
             assert_eq!(first_difference(&got, &want), None, "{k} classes");
         }
     }

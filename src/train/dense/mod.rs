@@ -10,6 +10,7 @@
 //! caches; here it is always one chain, the same on every machine.
 
 mod elementwise;
+mod libm;
 mod matmul;
 mod score;
 mod step;
@@ -243,6 +244,8 @@ struct Workspace {
     wt: Vec<f32>,
     gw: Vec<Vec<f32>>,
     gb: Vec<Vec<f32>>,
+    /// Each row's log-sum of exponentials in the head.
+    lse: Vec<f32>,
 }
 
 impl Workspace {
@@ -266,6 +269,7 @@ impl Workspace {
             wt: vec![0.0; dims.windows(2).map(|w| w[0] * w[1]).max().unwrap_or(0)],
             gw: dims.windows(2).map(|w| vec![0.0; w[0] * w[1]]).collect(),
             gb: dims[1..].iter().map(|&d| vec![0.0; d]).collect(),
+            lse: vec![0.0; batch],
         }
     }
 
@@ -305,16 +309,15 @@ impl Workspace {
         }
         let k = dims[layers];
         let inv_n = (1.0 / n as f64) as f32;
-        let mut row = [0.0f32; elementwise::MAX_CLASSES];
-        for r in 0..n {
-            row[..k].copy_from_slice(&self.dz[r * k..(r + 1) * k]);
-            elementwise::softmax_ce_backward(
-                &row[..k],
-                &self.targets[r * k..(r + 1) * k],
-                inv_n,
-                &mut self.dz[r * k..(r + 1) * k],
-            );
-        }
+        // `da` is free until the backward pass.
+        elementwise::softmax_ce_backward(
+            &mut self.dz[..n * k],
+            &self.targets[..n * k],
+            k,
+            inv_n,
+            &mut self.da[..n * k],
+            &mut self.lse[..n],
+        );
     }
 
     /// Every layer's gradients, from the head's dL/dz down.
@@ -355,20 +358,13 @@ impl Workspace {
                 i,
                 o,
             );
-            let a = &self.acts[l][..n * i];
-            let da = &self.da[..n * i];
-            let next = &mut self.dz[..n * i];
-            if matches!(act, Act::Relu) {
-                for ((d, &g), &av) in next.iter_mut().zip(da).zip(a) {
-                    *d = elementwise::relu_backward(g, av);
-                }
-            } else {
-                let z = &self.zs[l];
-                for (e, ((d, &g), &av)) in next.iter_mut().zip(da).zip(a).enumerate() {
-                    let zv = if z.is_empty() { 0.0 } else { z[e] };
-                    *d = g * act.derivative(zv, av);
-                }
-            }
+            elementwise::act_backward(
+                act,
+                &self.da[..n * i],
+                &self.acts[l][..n * i],
+                &self.zs[l],
+                &mut self.dz[..n * i],
+            );
         }
     }
 }

@@ -30,6 +30,7 @@ pub fn softmax_ce(
     buf.terms.resize(n * k, 0.0);
     buf.a.resize(BLOCK * widest, 0.0);
     buf.z.resize(BLOCK * widest, 0.0);
+    buf.lse.resize(BLOCK, 0.0);
     let mut correct = 0.0f64;
     for r0 in (0..n).step_by(BLOCK) {
         let m = BLOCK.min(n - r0);
@@ -61,22 +62,32 @@ pub fn softmax_ce(
                 elementwise::bias_act(act, z, b[l], &mut buf.a[..m * o], &mut []);
             }
         }
-        let logits = &buf.z[..m * k];
-        for (r, zr) in logits.chunks_exact(k).enumerate() {
+        // log p = (z − max) − lse, from exponentials that go to the spent activations.
+        let log_p = &mut buf.z[..m * k];
+        elementwise::shift_by_max(log_p, k);
+        let exps = &mut buf.a[..m * k];
+        exps.copy_from_slice(log_p);
+        elementwise::exp_in_place(exps);
+        elementwise::log_sums(exps, k, &mut buf.lse[..m]);
+        for (r, (lr, &l)) in log_p.chunks_exact_mut(k).zip(&buf.lse).enumerate() {
             let row = r0 + r;
-            let (max, lse) = elementwise::log_softmax_shift(zr);
+            for (j, v) in lr.iter_mut().enumerate() {
+                *v -= l;
+                buf.terms[row * k + j] = *v * targets[row * k + j];
+            }
+        }
+        let outputs = log_p;
+        elementwise::exp_in_place(outputs);
+        for (r, or) in outputs.chunks_exact(k).enumerate() {
             // argmax over the outputs exp(log p): the first of the largest.
             let (mut best, mut at) = (f32::NAN, 0usize);
-            for (j, &v) in zr.iter().enumerate() {
-                let log_p = (v - max) - lse;
-                buf.terms[row * k + j] = log_p * targets[row * k + j];
-                let o = log_p.exp();
+            for (j, &o) in or.iter().enumerate() {
                 if j == 0 || best < o {
                     best = o;
                     at = j;
                 }
             }
-            correct += (at as u32 == labels[row]) as u8 as f64;
+            correct += (at as u32 == labels[r0 + r]) as u8 as f64;
         }
     }
     let inv_n = (-1.0 / n as f64) as f32;
@@ -89,6 +100,7 @@ pub struct Buffers {
     a: Vec<f32>,
     z: Vec<f32>,
     terms: Vec<f32>,
+    lse: Vec<f32>,
 }
 
 /// candle's sum of a contiguous row: with AVX2, four 8-lane accumulators over blocks of 32,
