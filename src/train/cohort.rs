@@ -294,12 +294,14 @@ fn minibatch_epochs(
             Some(e) => train_epoch(setup, train, host, &mut pop, &mut opt, e, &active, &mask),
             None => Ok(()),
         };
+        // Layer statistics are taken at the curve's epochs only, and need the hidden layers
+        // of the tensor path's forward pass; the host scores the other epochs.
+        let layers = setup.record_layers && curve_epochs.contains(&epoch);
         let score = || -> Result<(Option<Forward>, Vec<Metrics>)> {
-            if let (Some(data), false) = (host, setup.record_layers) {
+            if let (Some(data), false) = (host, layers) {
                 return Ok((None, dense::score(setup, data, &done, &active)?));
             }
-            // Layer statistics need the hidden layers; the metrics need only the head.
-            let fwd = if setup.record_layers {
+            let fwd = if layers {
                 done.forward_lean(arch, &train.x, &train.targets)?
             } else {
                 done.forward_head_only(arch, &train.x, &train.targets)?
