@@ -534,6 +534,30 @@ mod tests {
     }
 
     #[test]
+    #[ignore = "all 2^32 inputs, about a minute: cargo test --release -- --ignored"]
+    fn the_vectorized_loops_give_the_platforms_bits_for_every_input() {
+        assert!(
+            libm::matches_platform(),
+            "this libm is not the glibc dense::libm copies"
+        );
+        let width = 1 << 16;
+        let no_bias = vec![-0.0f32; width];
+        let (mut e, mut t) = (vec![0.0; width], vec![0.0; width]);
+        for start in (0..=u32::MAX).step_by(width) {
+            let x: Vec<f32> = (start..=start + (width - 1) as u32)
+                .map(f32::from_bits)
+                .collect();
+            e.copy_from_slice(&x);
+            exp_in_place(&mut e);
+            bias_act(Act::Tanh, &x, &no_bias, &mut t, &mut []);
+            let want_e: Vec<f32> = x.iter().map(|v| v.exp()).collect();
+            let want_t: Vec<f32> = x.iter().map(|v| v.tanh()).collect();
+            assert_eq!(first_difference(&e, &want_e), None, "exp from {start:#x}");
+            assert_eq!(first_difference(&t, &want_t), None, "tanh from {start:#x}");
+        }
+    }
+
+    #[test]
     fn relu_backward_has_the_custom_ops_bits() {
         let x = inputs();
         let da: Vec<f32> = x.iter().rev().copied().collect();
