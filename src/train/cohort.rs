@@ -296,7 +296,8 @@ fn minibatch_epochs(
         };
         // Layer statistics are taken at the curve's epochs only, and need the hidden layers
         // of the tensor path's forward pass; the host scores the other epochs.
-        let layers = setup.record_layers && curve_epochs.contains(&epoch);
+        let on_curve = curve_epochs.contains(&epoch);
+        let layers = setup.record_layers && on_curve;
         let score = || -> Result<(Option<Forward>, Vec<Metrics>)> {
             if let (Some(data), false) = (host, layers) {
                 return Ok((None, dense::score(setup, data, &done, &active)?));
@@ -316,7 +317,6 @@ fn minibatch_epochs(
         };
         trained?;
         let (fwd, metrics) = scored?;
-        let on_curve = curve_epochs.contains(&epoch);
         observe(setup, epoch, &metrics, tracks, on_curve);
         if let Some(fwd) = &fwd {
             record_layers(setup, epoch, fwd, tracks, on_curve)?;

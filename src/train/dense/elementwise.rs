@@ -388,24 +388,18 @@ pub fn softmax_ce_backward(
     exps: &mut [f32],
     lse: &mut [f32],
 ) {
-    shift_by_max(dz, k);
-    exps.copy_from_slice(dz);
-    exp_in_place(exps);
-    log_sums(exps, k, lse);
-    for (row, &l) in dz.chunks_exact_mut(k).zip(&*lse) {
-        for v in row {
-            *v -= l;
-        }
-    }
+    log_softmax(dz, k, exps, lse);
     exp_in_place(dz);
     for (d, &y) in dz.iter_mut().zip(t) {
         *d = (*d - y) * inv_n + 0.0;
     }
 }
 
-/// Each row of `z` [n, k] less its max, as `log_softmax` shifts it: candle's max is the
-/// first element, replaced by each larger one (so a NaN first stays).
-pub fn shift_by_max(z: &mut [f32], k: usize) {
+/// log p = (z − max) − lse for each row of `z` [n, k], in place, as `log_softmax` computes
+/// it: candle's max is the first element, replaced by each larger one (so a NaN first
+/// stays), and its sum of the shifted exponentials over fewer than 32 elements adds in order
+/// from 0. `exps` holds n · k and `lse` n, as scratch.
+pub fn log_softmax(z: &mut [f32], k: usize, exps: &mut [f32], lse: &mut [f32]) {
     for row in z.chunks_exact_mut(k) {
         let mut max = row[0];
         for &v in &row[1..] {
@@ -417,11 +411,8 @@ pub fn shift_by_max(z: &mut [f32], k: usize) {
             *v -= max;
         }
     }
-}
-
-/// The log of each row's sum, `log_softmax`'s lse from the shifted exponentials: candle's
-/// sum over fewer than 32 elements adds in order from 0.
-pub fn log_sums(exps: &[f32], k: usize, lse: &mut [f32]) {
+    exps.copy_from_slice(z);
+    exp_in_place(exps);
     for (l, row) in lse.iter_mut().zip(exps.chunks_exact(k)) {
         let mut sum = 0.0f32;
         for &e in row {
@@ -429,9 +420,15 @@ pub fn log_sums(exps: &[f32], k: usize, lse: &mut [f32]) {
         }
         *l = sum.ln();
     }
+    for (row, &l) in z.chunks_exact_mut(k).zip(&*lse) {
+        for v in row {
+            *v -= l;
+        }
+    }
 }
 
-/// The largest number of classes [`softmax_ce_backward`] takes.
+/// The largest number of classes [`log_softmax`] takes (candle's row sum adds in order
+/// only below 32).
 pub const MAX_CLASSES: usize = 31;
 
 #[cfg(test)]

@@ -62,19 +62,16 @@ pub fn softmax_ce(
                 elementwise::bias_act(act, z, b[l], &mut buf.a[..m * o], &mut []);
             }
         }
-        // log p = (z − max) − lse, from exponentials that go to the spent activations.
+        // The exponentials go to the spent activations.
         let log_p = &mut buf.z[..m * k];
-        elementwise::shift_by_max(log_p, k);
-        let exps = &mut buf.a[..m * k];
-        exps.copy_from_slice(log_p);
-        elementwise::exp_in_place(exps);
-        elementwise::log_sums(exps, k, &mut buf.lse[..m]);
-        for (r, (lr, &l)) in log_p.chunks_exact_mut(k).zip(&buf.lse).enumerate() {
-            let row = r0 + r;
-            for (j, v) in lr.iter_mut().enumerate() {
-                *v -= l;
-                buf.terms[row * k + j] = *v * targets[row * k + j];
-            }
+        elementwise::log_softmax(log_p, k, &mut buf.a[..m * k], &mut buf.lse[..m]);
+        let rows = r0 * k..(r0 + m) * k;
+        for ((term, &lp), &y) in buf.terms[rows.clone()]
+            .iter_mut()
+            .zip(&*log_p)
+            .zip(&targets[rows])
+        {
+            *term = lp * y;
         }
         let outputs = log_p;
         elementwise::exp_in_place(outputs);
