@@ -16,7 +16,9 @@ use super::fused;
 use super::member::Member;
 use super::network::{Forward, Population};
 use super::optim::{OptState, Optimizer};
-use super::outcome::{Best, CurvePoint, Diagnostics, LayerPoint, Metrics, Outcome, Status, Target};
+use super::outcome::{
+    Best, CurvePoint, Diagnostics, LayerPoint, Metrics, Outcome, Scores, Status, Target,
+};
 use super::schedule;
 use crate::data::{Dataset, Split};
 use crate::model::{Architecture, Scaling};
@@ -294,21 +296,23 @@ fn minibatch_epochs(
             Some(e) => train_epoch(setup, train, host, &mut pop, &mut opt, e, &active, &mask),
             None => Ok(()),
         };
-        // Layer statistics are taken at the curve's epochs only, and need the hidden layers
-        // of the tensor path's forward pass; the host scores the other epochs.
+        // Layer statistics are taken at the curve's epochs only.
         let on_curve = curve_epochs.contains(&epoch);
-        let layers = setup.record_layers && on_curve;
-        let score = || -> Result<(Option<Forward>, Vec<Metrics>)> {
-            if let (Some(data), false) = (host, layers) {
-                return Ok((None, dense::score(setup, data, &done, &active)?));
+        let layers_at = (setup.record_layers && on_curve).then_some(epoch);
+        let score = || -> Result<Scores> {
+            if let Some(data) = host {
+                return dense::score(setup, data, &done, &active, layers_at);
             }
-            let fwd = if layers {
+            let fwd = if layers_at.is_some() {
                 done.forward_lean(arch, &train.x, &train.targets)?
             } else {
                 done.forward_head_only(arch, &train.x, &train.targets)?
             };
             let metrics = evaluate(&done, arch, &fwd, train, test)?;
-            Ok((Some(fwd), metrics))
+            let layers = layers_at
+                .map(|e| diagnostics::layer_stats(arch.activation, e, &fwd))
+                .transpose()?;
+            Ok(Scores { metrics, layers })
         };
         let (scored, trained) = if rayon::current_thread_index().is_some() {
             rayon::join(score, run_next)
@@ -316,10 +320,10 @@ fn minibatch_epochs(
             (score(), run_next())
         };
         trained?;
-        let (fwd, metrics) = scored?;
+        let Scores { metrics, layers } = scored?;
         observe(setup, epoch, &metrics, tracks, on_curve);
-        if let Some(fwd) = &fwd {
-            record_layers(setup, epoch, fwd, tracks, on_curve)?;
+        if let Some(stats) = layers {
+            keep_layers(epoch, stats, tracks);
         }
         let now: Vec<bool> = tracks.iter().map(|t| t.active).collect();
         let Some(e) = next else { break };
@@ -431,8 +435,8 @@ fn observe(setup: &Setup, epoch: u32, metrics: &[Metrics], tracks: &mut [Track],
     }
 }
 
-/// Per-layer activation statistics of the members still training (a member that has just
-/// diverged or stopped gets none, as its curve gets no point), when the setup asks for them.
+/// Per-layer activation statistics of the members still training, when the setup asks for
+/// them at this epoch.
 fn record_layers(
     setup: &Setup,
     epoch: u32,
@@ -440,16 +444,21 @@ fn record_layers(
     tracks: &mut [Track],
     on_curve: bool,
 ) -> Result<()> {
-    if !setup.record_layers || !on_curve {
-        return Ok(());
+    if setup.record_layers && on_curve {
+        let stats = diagnostics::layer_stats(setup.arch.activation, epoch, fwd)?;
+        keep_layers(epoch, stats, tracks);
     }
-    let stats = diagnostics::layer_stats(setup.arch.activation, epoch, fwd)?;
+    Ok(())
+}
+
+/// Keeps each member's layer statistics of `epoch` if it is still training: a member that
+/// has just diverged or stopped gets none, as its curve gets no point.
+fn keep_layers(epoch: u32, stats: Vec<Vec<LayerPoint>>, tracks: &mut [Track]) {
     for (t, per_layer) in tracks.iter_mut().zip(stats) {
         if t.epochs_run == epoch && t.diverged_at.is_none() {
             t.layers.extend(per_layer);
         }
     }
-    Ok(())
 }
 
 fn mask_tensor(tracks: &[Track], dev: &Device) -> Result<Tensor> {

@@ -80,42 +80,67 @@ fn std(t: &Tensor) -> Result<Vec<f64>> {
 /// Glorot & Bengio (2010, Fig. 2–4) follow over training. `fwd` is a full-batch forward pass
 /// on the training split, so the numbers are over (unit, training sample) pairs, as at init.
 pub fn layer_stats(act: Activation, epoch: u32, fwd: &Forward) -> Result<Vec<Vec<LayerPoint>>> {
-    let saturating = act.family() == Family::Saturating;
-    let mut per_layer = Vec::with_capacity(fwd.hidden_a.len());
-    for a in &fwd.hidden_a {
-        let a = a.to_dtype(DType::F64)?;
-        let (_, n, w) = a.dims3()?;
-        let cells = (n * w) as f64;
-        let mean = per_member(&a.sum((1, 2))?.affine(1.0 / cells, 0.0)?)?;
-        let sd = std(&a)?;
-        let sat = if saturating {
-            Some(per_member(
-                &saturated(act, &a)?
-                    .to_dtype(DType::F64)?
-                    .sum((1, 2))?
-                    .affine(1.0 / cells, 0.0)?,
-            )?)
-        } else {
-            None
-        };
-        per_layer.push((mean, sd, sat));
-    }
-    let members = per_layer.first().map_or(0, |l| l.0.len());
+    let per_layer = fwd
+        .hidden_a
+        .iter()
+        .map(|a| a.to_dtype(DType::F64)?.flatten_from(1)?.to_vec2::<f64>())
+        .collect::<Result<Vec<_>>>()?;
+    let members = per_layer.first().map_or(0, Vec::len);
     Ok((0..members)
         .map(|i| {
             per_layer
                 .iter()
                 .enumerate()
-                .map(|(layer, (mean, sd, sat))| LayerPoint {
-                    epoch,
-                    layer,
-                    act_mean: mean[i],
-                    act_std: sd[i],
-                    saturated_frac: sat.as_ref().map(|s| s[i]),
-                })
+                .map(|(layer, a)| layer_point(act, epoch, layer, &a[i]))
                 .collect()
         })
         .collect())
+}
+
+/// One member's statistics of one hidden layer, from its activations `a` over (training
+/// sample, unit) in row order. The sums run in f64 in that order, the mean's first and then
+/// the squared deviations' from it, as candle sums a contiguous f64 tensor: the host's
+/// forward pass and the tensor path's give the same bits.
+pub fn layer_point<T: Copy + Into<f64>>(
+    act: Activation,
+    epoch: u32,
+    layer: usize,
+    a: &[T],
+) -> LayerPoint {
+    // candle's `affine(1 / cells, 0)`, the + 0 included: it turns −0 into +0.
+    let per_cell = 1.0 / a.len() as f64;
+    let mean_of = |sum: f64| sum * per_cell + 0.0;
+    // The saturated cells are counted in the mean's pass: a count of them is exact in any
+    // order, and the f64 sum of ones and zeros candle takes is too.
+    let mut sum = 0.0f64;
+    let mut hits = 0usize;
+    for &v in a {
+        let v = v.into();
+        sum += v;
+        hits += is_saturated(act, v) as usize;
+    }
+    let mean = mean_of(sum);
+    let mut squares = 0.0f64;
+    for &v in a {
+        let d = v.into() - mean;
+        squares += d * d;
+    }
+    let saturated_frac = (act.family() == Family::Saturating).then(|| mean_of(hits as f64));
+    LayerPoint {
+        epoch,
+        layer,
+        act_mean: mean,
+        act_std: mean_of(squares).sqrt(),
+        saturated_frac,
+    }
+}
+
+/// [`saturated`] for one activation.
+fn is_saturated(act: Activation, a: f64) -> bool {
+    match act {
+        Activation::Sigmoid => (a * 2.0 + -1.0).abs() >= 0.98,
+        _ => a.abs() >= 0.99,
+    }
 }
 
 /// 1 where an activation is within 1% of its range's ends, else 0: sigmoid's (0, 1) maps to
@@ -162,4 +187,88 @@ fn dead_fraction(hidden_z: &[Tensor]) -> Result<Vec<f64>> {
     }
     let dead = per_member(&dead.expect("at least one hidden layer"))?;
     Ok(dead.into_iter().map(|d| d / units as f64).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::{DType, Device, Tensor};
+
+    use super::*;
+
+    /// The statistics as candle's reductions take them over [members, rows, units].
+    fn by_candle(act: Activation, a: &Tensor) -> Vec<(f64, f64, f64)> {
+        let a = a.to_dtype(DType::F64).unwrap();
+        let cells = (a.dims3().unwrap().1 * a.dims3().unwrap().2) as f64;
+        let mean = a
+            .sum_keepdim((1, 2))
+            .unwrap()
+            .affine(1.0 / cells, 0.0)
+            .unwrap();
+        let sd = a
+            .broadcast_sub(&mean)
+            .unwrap()
+            .sqr()
+            .unwrap()
+            .sum((1, 2))
+            .unwrap()
+            .affine(1.0 / cells, 0.0)
+            .unwrap()
+            .sqrt()
+            .unwrap();
+        let sat = saturated(act, &a)
+            .unwrap()
+            .to_dtype(DType::F64)
+            .unwrap()
+            .sum((1, 2))
+            .unwrap()
+            .affine(1.0 / cells, 0.0)
+            .unwrap();
+        let v = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let (m, s, h) = (v(&mean), v(&sd), v(&sat));
+        (0..m.len()).map(|i| (m[i], s[i], h[i])).collect()
+    }
+
+    /// Bits, not tolerances: the sums in order, the affine's + 0, the thresholds.
+    #[test]
+    fn layer_points_give_candles_bits() {
+        let dev = Device::Cpu;
+        for act in [Activation::Sigmoid, Activation::Tanh, Activation::Relu] {
+            // Magnitudes from about 2⁻⁴⁰ to 2⁴⁰, so that even the f32 activations' f64 sum
+            // rounds, and any other order of summing gives other bits; values past the
+            // saturation thresholds too.
+            let normal = || Tensor::randn(0f32, 1.0, (3, 37, 29), &dev).unwrap();
+            let x = (normal() * (normal() * 6.0).unwrap().exp().unwrap()).unwrap();
+            let a = match act {
+                Activation::Sigmoid => candle_nn::ops::sigmoid(&x).unwrap(),
+                Activation::Tanh => x.tanh().unwrap(),
+                _ => x.relu().unwrap(),
+            };
+            let want = by_candle(act, &a);
+            let rows = a.flatten_from(1).unwrap().to_vec2::<f32>().unwrap();
+            for (member, w) in rows.iter().zip(&want) {
+                let got = layer_point(act, 3, 1, member);
+                assert_eq!(got.act_mean.to_bits(), w.0.to_bits(), "{act:?}");
+                assert_eq!(got.act_std.to_bits(), w.1.to_bits(), "{act:?}");
+                match got.saturated_frac {
+                    Some(s) => {
+                        assert!(s > 0.0, "{act:?}: the sample reaches saturation");
+                        assert_eq!(s.to_bits(), w.2.to_bits(), "{act:?}");
+                    }
+                    None => assert_eq!(act, Activation::Relu),
+                }
+            }
+        }
+        // In f64 (the tensor path's other dtype) a cell can sit on a threshold: it counts.
+        for (act, edge) in [(Activation::Tanh, 0.99), (Activation::Sigmoid, 0.01)] {
+            let a = Tensor::new(&[[[edge, 0.5], [0.75, 0.25]]], &dev).unwrap();
+            let got = layer_point(
+                act,
+                0,
+                0,
+                &a.flatten_all().unwrap().to_vec1::<f64>().unwrap(),
+            );
+            assert_eq!(got.saturated_frac, Some(by_candle(act, &a)[0].2));
+            assert_eq!(got.saturated_frac, Some(0.25));
+        }
+    }
 }

@@ -109,6 +109,13 @@ pub struct CurvePoint {
     pub metrics: Metrics,
 }
 
+/// One epoch's scores of a population: every member's metrics and, at the epochs that record
+/// them, every member's layer statistics (none for members no longer training).
+pub(super) struct Scores {
+    pub metrics: Vec<Metrics>,
+    pub layers: Option<Vec<Vec<LayerPoint>>>,
+}
+
 /// One hidden layer's activations at one epoch, over units and training samples.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LayerPoint {

@@ -17,8 +17,10 @@ mod step;
 
 use candle_core::{Result, Tensor};
 
+use super::diagnostics;
 use super::network::Population;
 use super::optim::OptState;
+use super::outcome::Scores;
 use super::schedule;
 use super::{Metrics, Setup};
 use crate::model::{Loss, OutputActivation};
@@ -92,19 +94,26 @@ fn member_mut(bufs: &mut [Vec<f32>], p: usize, members: usize) -> Vec<&mut [f32]
 }
 
 /// Every active member's loss and accuracy on the whole of each split, as the tensor path's
-/// `evaluate` gives them; members switched off get NaN, which nothing reads.
-pub fn score(
+/// `evaluate` gives them; members switched off get NaN, which nothing reads. With
+/// `layers_at`, also every member's hidden-layer statistics on the training split, as
+/// `diagnostics::layer_stats` gives them on the tensor path's forward pass at that epoch
+/// (none for members switched off).
+pub(super) fn score(
     setup: &Setup,
     data: &Host,
     pop: &Population,
     active: &[bool],
-) -> Result<Vec<Metrics>> {
-    let dims = setup.arch.dims();
-    let act = Act::of(setup.arch.activation).expect("supports() was checked");
+    layers_at: Option<u32>,
+) -> Result<Scores> {
+    let arch = &setup.arch;
+    let dims = arch.dims();
+    let act = Act::of(arch.activation).expect("supports() was checked");
     let weights = pop.weights.iter().map(host).collect::<Result<Vec<_>>>()?;
     let biases = pop.biases.iter().map(host).collect::<Result<Vec<_>>>()?;
     let mut buf = score::Buffers::default();
+    let mut hidden = vec![Vec::new(); if layers_at.is_some() { arch.depth } else { 0 }];
     let mut out = Vec::with_capacity(active.len());
+    let mut layers = layers_at.map(|_| Vec::with_capacity(active.len()));
     for (p, &on) in active.iter().enumerate() {
         let test_nan = data.test.as_ref().map(|_| f64::NAN);
         if !on {
@@ -114,17 +123,30 @@ pub fn score(
                 test_loss: test_nan,
                 test_acc: test_nan,
             });
+            if let Some(l) = &mut layers {
+                l.push(Vec::new());
+            }
             continue;
         }
         let w = member(&weights, p, active.len());
         let b = member(&biases, p, active.len());
-        let mut on_split = |r: &Rows| {
-            let (loss, hits) =
-                score::softmax_ce(&w, &b, &dims, act, &r.x, &r.targets, &r.labels, &mut buf);
+        let mut on_split = |r: &Rows, hidden: &mut [Vec<f32>]| {
+            let (loss, hits) = score::softmax_ce(
+                &w, &b, &dims, act, &r.x, &r.targets, &r.labels, &mut buf, hidden,
+            );
             (loss as f64, hits / r.n as f64)
         };
-        let (train_loss, train_acc) = on_split(&data.train);
-        let test = data.test.as_ref().map(&mut on_split);
+        let (train_loss, train_acc) = on_split(&data.train, &mut hidden);
+        if let (Some(l), Some(epoch)) = (&mut layers, layers_at) {
+            l.push(
+                hidden
+                    .iter()
+                    .enumerate()
+                    .map(|(layer, a)| diagnostics::layer_point(arch.activation, epoch, layer, a))
+                    .collect(),
+            );
+        }
+        let test = data.test.as_ref().map(|t| on_split(t, &mut []));
         out.push(Metrics {
             train_loss,
             train_acc,
@@ -132,7 +154,10 @@ pub fn score(
             test_acc: test.map(|t| t.1),
         });
     }
-    Ok(out)
+    Ok(Scores {
+        metrics: out,
+        layers,
+    })
 }
 
 /// One epoch of minibatch steps for the members that are `active`, in the schedule's order
@@ -404,7 +429,7 @@ mod tests {
 
     /// Bits, not tolerances: every activation the host takes, every optimizer, batches with
     /// a short last one, widths off the tiles' edges, members that diverge or stop early
-    /// while others train on.
+    /// while others train on, layer statistics.
     #[test]
     fn host_epochs_give_the_tensor_ops_bits() {
         // Shapes where gemm runs its microkernel (every product has more than 256 outputs
@@ -416,6 +441,7 @@ mod tests {
                width = [40]
                batch_size = 48
                early_stop = true
+               record_layers = true
                target = { train_acc = 0.9 }
                optimizer = [{ name = "sgd", lr = 0.5 }]
                initializer = ["he_normal", "random_normal", "glorot_uniform"]
@@ -427,6 +453,7 @@ mod tests {
                width = [33]
                batch_size = 48
                test_fraction = 0.2
+               record_layers = true
                optimizer = [{ name = "momentum", lr = 0.1, nesterov = true }, { name = "sgd", lr = 0.3 }]
                initializer = ["glorot_uniform", "orthogonal"]
                epochs = 6"#,
@@ -459,6 +486,7 @@ mod tests {
                 .count();
             for (host, ops) in &pairs {
                 assert_eq!(host, ops, "{spec}");
+                assert_eq!(!host.layers.is_empty(), spec.contains("record_layers"));
             }
             if spec.contains("early_stop") {
                 assert!(

@@ -11,7 +11,8 @@ const BLOCK: usize = 256;
 
 /// Mean cross-entropy of a softmax head and the number of rows whose largest output is at
 /// their label, for the network of weights `w` and biases `b` (per layer, `dims` their
-/// sizes) on `x` [n, in] with one-hot `targets` [n, K] and `labels` [n].
+/// sizes) on `x` [n, in] with one-hot `targets` [n, K] and `labels` [n]. With `hidden` one
+/// buffer a hidden layer, each takes its layer's activations [n, width]; empty, none are kept.
 #[allow(clippy::too_many_arguments)]
 pub fn softmax_ce(
     w: &[&[f32]],
@@ -22,6 +23,7 @@ pub fn softmax_ce(
     targets: &[f32],
     labels: &[u32],
     buf: &mut Buffers,
+    hidden: &mut [Vec<f32>],
 ) -> (f32, f64) {
     let n = labels.len();
     let layers = dims.len() - 1;
@@ -31,6 +33,9 @@ pub fn softmax_ce(
     buf.a.resize(BLOCK * widest, 0.0);
     buf.z.resize(BLOCK * widest, 0.0);
     buf.lse.resize(BLOCK, 0.0);
+    for (h, &w) in hidden.iter_mut().zip(&dims[1..]) {
+        h.resize(n * w, 0.0);
+    }
     let mut correct = 0.0f64;
     for r0 in (0..n).step_by(BLOCK) {
         let m = BLOCK.min(n - r0);
@@ -60,6 +65,9 @@ pub fn softmax_ce(
             } else {
                 // The input is spent: its storage takes this layer's activations.
                 elementwise::bias_act(act, z, b[l], &mut buf.a[..m * o], &mut []);
+                if let Some(h) = hidden.get_mut(l) {
+                    h[r0 * o..(r0 + m) * o].copy_from_slice(&buf.a[..m * o]);
+                }
             }
         }
         // The exponentials go to the spent activations.
