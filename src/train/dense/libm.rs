@@ -175,12 +175,10 @@ pub fn tanhf(x: f32) -> f32 {
     let z = if from_1 { 1.0 - q } else { q };
     let z = if ix >= 0x41b0_0000 { 1.0 - 1e-30 } else { z };
     let signed = if jx >> 31 == 0 { z } else { -z };
-    if ix >= 0x7f80_0000 {
-        if jx >> 31 == 0 {
-            1.0 / x + 1.0
-        } else {
-            1.0 / x - 1.0
-        }
+    // The C's 1/x ± 1 for NaN and ±∞ without its division: ±∞ take the |x| ≥ 22 branch's
+    // ±1 as well, and a NaN stays a NaN.
+    if ix > 0x7f80_0000 {
+        x + x
     } else if ix < 0x2400_0000 {
         x * (1.0 + x)
     } else {
