@@ -37,6 +37,13 @@ const LAMBDA_ALPHA: f32 = (SELU_LAMBDA * SELU_ALPHA) as f32;
 pub trait Math {
     fn exp(x: f32) -> f32;
     fn tanh(x: f32) -> f32;
+    /// [`Math::tanh`] of every element, in place.
+    #[inline(always)]
+    fn tanh_in_place(v: &mut [f32]) {
+        for x in v {
+            *x = Self::tanh(*x);
+        }
+    }
 }
 
 pub struct Platform;
@@ -62,6 +69,10 @@ impl Math for Glibc {
     #[inline(always)]
     fn tanh(x: f32) -> f32 {
         libm::tanhf(x)
+    }
+    #[inline(always)]
+    fn tanh_in_place(v: &mut [f32]) {
+        libm::tanhf_in_place(v)
     }
 }
 
@@ -288,6 +299,27 @@ fn bias_act_any<M: Math>(act: Act, z: &[f32], b: &[f32], a: &mut [f32], keep_z: 
     // A loop written out in each arm, not a closure: the loop must inline its activation
     // (which a closure of this size does not) to vectorize and take the FMA instructions.
     let o = b.len();
+    if let Act::Tanh = act {
+        // z + b for the whole layer first, then tanh over it: tanhf's stages run a block at
+        // a time (`libm::tanhf_in_place`).
+        let rows = a.chunks_exact_mut(o).zip(z.chunks_exact(o));
+        if keep_z.is_empty() {
+            for (ar, zr) in rows {
+                for ((av, &zv), &bj) in ar.iter_mut().zip(zr).zip(b) {
+                    *av = zv + bj;
+                }
+            }
+        } else {
+            for ((ar, zr), kr) in rows.zip(keep_z.chunks_exact_mut(o)) {
+                for (((av, &zv), &bj), kv) in ar.iter_mut().zip(zr).zip(b).zip(kr) {
+                    *kv = zv + bj;
+                    *av = *kv;
+                }
+            }
+        }
+        M::tanh_in_place(&mut a[..z.len()]);
+        return;
+    }
     per_act!(act, f => {
         let rows = a.chunks_exact_mut(o).zip(z.chunks_exact(o));
         if keep_z.is_empty() {

@@ -111,8 +111,20 @@ fn with_exponent_plus(y: f32, k: i32) -> f32 {
 /// k = 1 and k = 128 and its special values (NaN, infinities, overflow, e^x − 1 = −1) are
 /// left out: every lane computes every branch, and these would be work for nothing. Other
 /// arguments give a result `tanhf` replaces.
+///
+/// Its three stages, [`reduce`], [`rational`] and [`assemble`], are functions of their own
+/// so that [`tanhf_in_place`] can run each over a block before the next.
 #[inline(always)]
 fn expm1f_for_tanh(x: f32) -> f32 {
+    let (xr, c, k) = reduce(x);
+    let (at_0, e) = rational(xr, c);
+    assemble(x, xr, k, at_0, e)
+}
+
+/// x = k ln 2 + xr + c, with c the correction for xr's rounding; k = 0 and x itself below
+/// ln 2 / 2.
+#[inline(always)]
+fn reduce(x: f32) -> (f32, f32, i32) {
     let bits = x.to_bits();
     let neg = bits >> 31 != 0;
     let hx = bits & 0x7fff_ffff;
@@ -126,18 +138,29 @@ fn expm1f_for_tanh(x: f32) -> f32 {
     let lo = t * LN2_LO;
     let xr_red = hi - lo;
     let c_red = (hi - xr_red) - lo;
-    let reduce = hx > 0x3eb1_7218;
-    let k = if reduce { k_red } else { 0 };
-    let xr = if reduce { xr_red } else { x };
-    let c = if reduce { c_red } else { 0.0 };
+    if hx > 0x3eb1_7218 {
+        (xr_red, c_red, k_red)
+    } else {
+        (x, 0.0, 0)
+    }
+}
 
+/// e^xr − 1 on the reduced argument: the result where k = 0, and the error term e the other
+/// branches build theirs from.
+#[inline(always)]
+fn rational(xr: f32, c: f32) -> (f32, f32) {
     let hfx = 0.5 * xr;
     let hxs = xr * hfx;
     let r1 = 1.0 + hxs * (Q1 + hxs * (Q2 + hxs * (Q3 + hxs * (Q4 + hxs * Q5))));
     let tt = 3.0 - r1 * hfx;
     let e = hxs * ((r1 - tt) / (6.0 - xr * tt));
     let at_0 = xr - (xr * e - hxs);
-    let e = (xr * (e - c) - c) - hxs;
+    (at_0, (xr * (e - c) - c) - hxs)
+}
+
+/// 2^k (e^xr − 1) + 2^k − 1, by k's branch.
+#[inline(always)]
+fn assemble(x: f32, xr: f32, k: i32, at_0: f32, e: f32) -> f32 {
     let at_minus_1 = 0.5 * (xr - e) - 0.5;
     let far = with_exponent_plus(1.0 - (e - xr), k) - 1.0;
     let t = f32::from_bits(0x3f80_0000u32.wrapping_sub(0x0100_0000u32.wrapping_shr(k as u32)));
@@ -155,7 +178,8 @@ fn expm1f_for_tanh(x: f32) -> f32 {
     } else {
         from_23
     };
-    if !reduce && hx < 0x3300_0000 {
+    // Below 2⁻²⁵ the C returns x before reducing (and k = 0 only there and below ln 2 / 2).
+    if k == 0 && x.to_bits() & 0x7fff_ffff < 0x3300_0000 {
         x
     } else {
         reduced
@@ -165,11 +189,26 @@ fn expm1f_for_tanh(x: f32) -> f32 {
 /// tanh x: from e^(2|x|) − 1 when |x| ≥ 1, from e^(−2|x|) − 1 below.
 #[inline(always)]
 pub fn tanhf(x: f32) -> f32 {
+    tanh_from(x, expm1f_for_tanh(tanh_arg(x)))
+}
+
+/// The argument of tanhf's e^y − 1: 2|x| from 1, −2|x| below.
+#[inline(always)]
+fn tanh_arg(x: f32) -> f32 {
+    let ax = x.abs();
+    if ax.to_bits() >= 0x3f80_0000 {
+        2.0 * ax
+    } else {
+        -2.0 * ax
+    }
+}
+
+/// tanh x from t = e^y − 1 at y = [`tanh_arg`]`(x)`.
+#[inline(always)]
+fn tanh_from(x: f32, t: f32) -> f32 {
     let jx = x.to_bits();
     let ix = jx & 0x7fff_ffff;
-    let ax = f32::from_bits(ix);
     let from_1 = ix >= 0x3f80_0000;
-    let t = expm1f_for_tanh(if from_1 { 2.0 * ax } else { -2.0 * ax });
     // 1 − 2/(t + 2) or −t/(t + 2): one division for both.
     let q = if from_1 { 2.0 } else { -t } / (t + 2.0);
     let z = if from_1 { 1.0 - q } else { q };
@@ -183,6 +222,46 @@ pub fn tanhf(x: f32) -> f32 {
         x * (1.0 + x)
     } else {
         signed
+    }
+}
+
+/// [`tanhf`] of every element, in place, a block at a time: each stage runs over the whole
+/// block before the next. One element's tanhf is a chain of some forty dependent operations
+/// and two divisions, longer than the out-of-order window lets a loop over whole tanhfs
+/// overlap; short loops over independent elements keep the vector units busy instead. The
+/// operations, and so the bits, are [`tanhf`]'s.
+#[inline(always)]
+pub fn tanhf_in_place(v: &mut [f32]) {
+    const B: usize = 256;
+    let (mut arg, mut xr, mut c, mut k) = ([0f32; B], [0f32; B], [0f32; B], [0i32; B]);
+    let (mut at_0, mut e) = ([0f32; B], [0f32; B]);
+    for block in v.chunks_mut(B) {
+        let n = block.len();
+        let (arg, xr, c, k) = (&mut arg[..n], &mut xr[..n], &mut c[..n], &mut k[..n]);
+        let (at_0, e) = (&mut at_0[..n], &mut e[..n]);
+        for ((((x, y), r), cr), kr) in block
+            .iter()
+            .zip(&mut *arg)
+            .zip(&mut *xr)
+            .zip(&mut *c)
+            .zip(&mut *k)
+        {
+            *y = tanh_arg(*x);
+            (*r, *cr, *kr) = reduce(*y);
+        }
+        for (((r, cr), a0), er) in xr.iter().zip(&*c).zip(&mut *at_0).zip(&mut *e) {
+            (*a0, *er) = rational(*r, *cr);
+        }
+        for (((((x, y), r), kr), a0), er) in block
+            .iter_mut()
+            .zip(&*arg)
+            .zip(&*xr)
+            .zip(&*k)
+            .zip(&*at_0)
+            .zip(&*e)
+        {
+            *x = tanh_from(*x, assemble(*y, *r, *kr, *a0, *er));
+        }
     }
 }
 
