@@ -88,51 +88,83 @@ pub fn layer_stats(act: Activation, epoch: u32, fwd: &Forward) -> Result<Vec<Vec
     let members = per_layer.first().map_or(0, Vec::len);
     Ok((0..members)
         .map(|i| {
-            per_layer
-                .iter()
-                .enumerate()
-                .map(|(layer, a)| layer_point(act, epoch, layer, &a[i]))
-                .collect()
+            let layers: Vec<&[f64]> = per_layer.iter().map(|a| &a[i][..]).collect();
+            layer_points(act, epoch, &layers)
         })
         .collect())
 }
 
-/// One member's statistics of one hidden layer, from its activations `a` over (training
+/// One member's statistics of each hidden layer, from the layer's activations over (training
 /// sample, unit) in row order. The sums run in f64 in that order, the mean's first and then
 /// the squared deviations' from it, as candle sums a contiguous f64 tensor: the host's
 /// forward pass and the tensor path's give the same bits.
-pub fn layer_point<T: Copy + Into<f64>>(
+pub fn layer_points<T: Copy + Into<f64>>(
     act: Activation,
     epoch: u32,
-    layer: usize,
-    a: &[T],
-) -> LayerPoint {
+    layers: &[&[T]],
+) -> Vec<LayerPoint> {
     // candle's `affine(1 / cells, 0)`, the + 0 included: it turns −0 into +0.
-    let per_cell = 1.0 / a.len() as f64;
-    let mean_of = |sum: f64| sum * per_cell + 0.0;
-    // The saturated cells are counted in the mean's pass: a count of them is exact in any
-    // order, and the f64 sum of ones and zeros candle takes is too.
-    let mut sum = 0.0f64;
-    let mut hits = 0usize;
-    for &v in a {
-        let v = v.into();
-        sum += v;
-        hits += is_saturated(act, v) as usize;
+    let mean_of = |sum: f64, cells: usize| sum * (1.0 / cells as f64) + 0.0;
+    let means: Vec<f64> = side_by_side(layers, |_, v| v)
+        .into_iter()
+        .zip(layers)
+        .map(|(sum, a)| mean_of(sum, a.len()))
+        .collect();
+    let squares = side_by_side(layers, |l, v| {
+        let d = v - means[l];
+        d * d
+    });
+    let saturating = act.family() == Family::Saturating;
+    layers
+        .iter()
+        .enumerate()
+        .map(|(layer, a)| LayerPoint {
+            epoch,
+            layer,
+            act_mean: means[layer],
+            act_std: mean_of(squares[layer], a.len()).sqrt(),
+            // A count is exact in any order, as candle's f64 sum of ones and zeros is.
+            saturated_frac: saturating.then(|| {
+                let hits = a.iter().filter(|&&v| is_saturated(act, v.into())).count();
+                mean_of(hits as f64, a.len())
+            }),
+        })
+        .collect()
+}
+
+/// Σ f(l, v) over each layer l's values v in order, from +0. Each sum is a chain of dependent
+/// additions, so four layers' chains run side by side, each in its own order.
+#[inline(always)]
+fn side_by_side<T: Copy + Into<f64>>(layers: &[&[T]], f: impl Fn(usize, f64) -> f64) -> Vec<f64> {
+    let mut sums = vec![0.0f64; layers.len()];
+    for (g, group) in layers.chunks(4).enumerate() {
+        let l = 4 * g;
+        let mut done = 0;
+        if let [a, b, c, d] = group {
+            done = a.len().min(b.len()).min(c.len()).min(d.len());
+            let mut acc = [0.0f64; 4];
+            for (((&va, &vb), &vc), &vd) in a[..done]
+                .iter()
+                .zip(&b[..done])
+                .zip(&c[..done])
+                .zip(&d[..done])
+            {
+                acc[0] += f(l, va.into());
+                acc[1] += f(l + 1, vb.into());
+                acc[2] += f(l + 2, vc.into());
+                acc[3] += f(l + 3, vd.into());
+            }
+            sums[l..l + 4].copy_from_slice(&acc);
+        }
+        for (j, a) in group.iter().enumerate() {
+            let mut sum = sums[l + j];
+            for &v in &a[done..] {
+                sum += f(l + j, v.into());
+            }
+            sums[l + j] = sum;
+        }
     }
-    let mean = mean_of(sum);
-    let mut squares = 0.0f64;
-    for &v in a {
-        let d = v.into() - mean;
-        squares += d * d;
-    }
-    let saturated_frac = (act.family() == Family::Saturating).then(|| mean_of(hits as f64));
-    LayerPoint {
-        epoch,
-        layer,
-        act_mean: mean,
-        act_std: mean_of(squares).sqrt(),
-        saturated_frac,
-    }
+    sums
 }
 
 /// [`saturated`] for one activation.
@@ -228,7 +260,9 @@ mod tests {
         (0..m.len()).map(|i| (m[i], s[i], h[i])).collect()
     }
 
-    /// Bits, not tolerances: the sums in order, the affine's + 0, the thresholds.
+    /// Bits, not tolerances: the sums in order, each layer's own while they run side by
+    /// side (six layers of different lengths: a group of four, then two), the affine's + 0,
+    /// the thresholds.
     #[test]
     fn layer_points_give_candles_bits() {
         let dev = Device::Cpu;
@@ -236,19 +270,29 @@ mod tests {
             // Magnitudes from about 2⁻⁴⁰ to 2⁴⁰, so that even the f32 activations' f64 sum
             // rounds, and any other order of summing gives other bits; values past the
             // saturation thresholds too.
-            let normal = || Tensor::randn(0f32, 1.0, (3, 37, 29), &dev).unwrap();
-            let x = (normal() * (normal() * 6.0).unwrap().exp().unwrap()).unwrap();
-            let a = match act {
-                Activation::Sigmoid => candle_nn::ops::sigmoid(&x).unwrap(),
-                Activation::Tanh => x.tanh().unwrap(),
-                _ => x.relu().unwrap(),
-            };
-            let want = by_candle(act, &a);
-            let rows = a.flatten_from(1).unwrap().to_vec2::<f32>().unwrap();
-            for (member, w) in rows.iter().zip(&want) {
-                let got = layer_point(act, 3, 1, member);
-                assert_eq!(got.act_mean.to_bits(), w.0.to_bits(), "{act:?}");
-                assert_eq!(got.act_std.to_bits(), w.1.to_bits(), "{act:?}");
+            let layers: Vec<Tensor> = [37, 30, 41, 37, 12, 50]
+                .into_iter()
+                .map(|rows| {
+                    let normal = || Tensor::randn(0f32, 1.0, (1, rows, 29), &dev).unwrap();
+                    let x = (normal() * (normal() * 6.0).unwrap().exp().unwrap()).unwrap();
+                    match act {
+                        Activation::Sigmoid => candle_nn::ops::sigmoid(&x).unwrap(),
+                        Activation::Tanh => x.tanh().unwrap(),
+                        _ => x.relu().unwrap(),
+                    }
+                })
+                .collect();
+            let values: Vec<Vec<f32>> = layers
+                .iter()
+                .map(|a| a.flatten_all().unwrap().to_vec1().unwrap())
+                .collect();
+            let slices: Vec<&[f32]> = values.iter().map(Vec::as_slice).collect();
+            let got = layer_points(act, 3, &slices);
+            for (layer, (a, got)) in layers.iter().zip(&got).enumerate() {
+                let w = by_candle(act, a)[0];
+                assert_eq!(got.layer, layer);
+                assert_eq!(got.act_mean.to_bits(), w.0.to_bits(), "{act:?} {layer}");
+                assert_eq!(got.act_std.to_bits(), w.1.to_bits(), "{act:?} {layer}");
                 match got.saturated_frac {
                     Some(s) => {
                         assert!(s > 0.0, "{act:?}: the sample reaches saturation");
@@ -261,12 +305,8 @@ mod tests {
         // In f64 (the tensor path's other dtype) a cell can sit on a threshold: it counts.
         for (act, edge) in [(Activation::Tanh, 0.99), (Activation::Sigmoid, 0.01)] {
             let a = Tensor::new(&[[[edge, 0.5], [0.75, 0.25]]], &dev).unwrap();
-            let got = layer_point(
-                act,
-                0,
-                0,
-                &a.flatten_all().unwrap().to_vec1::<f64>().unwrap(),
-            );
+            let values = a.flatten_all().unwrap().to_vec1::<f64>().unwrap();
+            let got = layer_points(act, 0, &[&values[..]])[0];
             assert_eq!(got.saturated_frac, Some(by_candle(act, &a)[0].2));
             assert_eq!(got.saturated_frac, Some(0.25));
         }

@@ -138,13 +138,8 @@ pub(super) fn score(
         };
         let (train_loss, train_acc) = on_split(&data.train, &mut hidden);
         if let (Some(l), Some(epoch)) = (&mut layers, layers_at) {
-            l.push(
-                hidden
-                    .iter()
-                    .enumerate()
-                    .map(|(layer, a)| diagnostics::layer_point(arch.activation, epoch, layer, a))
-                    .collect(),
-            );
+            let layers: Vec<&[f32]> = hidden.iter().map(Vec::as_slice).collect();
+            l.push(diagnostics::layer_points(arch.activation, epoch, &layers));
         }
         let test = data.test.as_ref().map(|t| on_split(t, &mut []));
         out.push(Metrics {
